@@ -1,0 +1,182 @@
+//! Channel updates: members (add, remove, promote, demote) and data (full and partial).
+//! Publishes member.added/removed/updated and channel.updated to watchers, and
+//! notification.added_to_channel / removed_from_channel to the affected users who are not watching.
+
+use super::access::Access;
+use super::channels::Loaded;
+use super::views::{channel_event, member_json, user_json};
+use super::{Caller, Chat, ChatError, ChatResult};
+use crate::clock;
+use herald_proto::api::{named_user_id, MemberInput, PartialUpdateChannelRequest, UpdateChannelRequest};
+use herald_proto::channel::{ChannelRecord, CHANNEL_MANAGED_FIELDS, ROLE_MEMBER, ROLE_MODERATOR};
+use herald_proto::user::User;
+use herald_proto::JsonMap;
+use serde_json::Value;
+
+impl Chat {
+    /// `POST /channels/{type}/{id}`. Returns `{channel, members}`.
+    pub async fn update_channel(&self, caller: &Caller, cid: &str, req: UpdateChannelRequest) -> ChatResult<JsonMap> {
+        let loaded = self.load_channel(cid).await?;
+        let acting = self.acting_user(caller, named_user_id(&req.user_id, &req.user)).await?;
+        let member = self.membership(cid, acting.as_ref()).await?;
+        let access = Access { config: &loaded.config, channel: &loaded.channel, user: acting.as_ref(), member: member.as_ref(), server: caller.is_server() };
+        let leaving_only = req.add_members.is_empty()
+            && req.add_moderators.is_empty()
+            && req.demote_moderators.is_empty()
+            && req.data.is_none()
+            && acting.as_ref().is_some_and(|u| req.remove_members.iter().all(|id| *id == u.id));
+        if !access.can_moderate() && !leaving_only {
+            return Err(ChatError::forbidden(format!("not allowed to update channel {cid:?}")));
+        }
+        let adds = MemberInput::parse_list(&req.add_members).map_err(ChatError::input)?;
+        if !adds.is_empty() {
+            self.add_members(cid, adds, acting.as_ref()).await?;
+        }
+        if !req.remove_members.is_empty() {
+            self.remove_members(&loaded, &req.remove_members).await?;
+        }
+        self.set_roles(&loaded, &req.add_moderators, ROLE_MODERATOR).await?;
+        self.set_roles(&loaded, &req.demote_moderators, ROLE_MEMBER).await?;
+        let channel = match req.data {
+            Some(data) => {
+                let mut custom = data;
+                custom.retain(|k, _| !CHANNEL_MANAGED_FIELDS.contains(&k.as_str()));
+                let frozen = data_frozen(&custom);
+                custom.remove("frozen");
+                self.change_channel(&loaded, acting.as_ref(), &move |ch| {
+                    let mut ch = ch.clone();
+                    ch.custom = custom.clone();
+                    ch.frozen = frozen.unwrap_or(ch.frozen);
+                    ch
+                })
+                .await?
+            }
+            None => self.load_channel(cid).await?,
+        };
+        self.update_response(caller, acting.as_ref(), &channel).await
+    }
+
+    /// `PATCH /channels/{type}/{id}`: set / unset custom fields (and `frozen`).
+    pub async fn partial_update_channel(&self, caller: &Caller, cid: &str, req: PartialUpdateChannelRequest) -> ChatResult<JsonMap> {
+        let loaded = self.load_channel(cid).await?;
+        let acting = self.acting_user(caller, named_user_id(&req.user_id, &req.user)).await?;
+        let member = self.membership(cid, acting.as_ref()).await?;
+        let access = Access { config: &loaded.config, channel: &loaded.channel, user: acting.as_ref(), member: member.as_ref(), server: caller.is_server() };
+        if !access.can_moderate() {
+            return Err(ChatError::forbidden(format!("not allowed to update channel {cid:?}")));
+        }
+        if let Some(bad) = req.set.keys().chain(req.unset.iter()).find(|k| CHANNEL_MANAGED_FIELDS.contains(&k.as_str())) {
+            return Err(ChatError::input(format!("field {bad:?} cannot be set or unset")));
+        }
+        let frozen = data_frozen(&req.set);
+        let (set, unset) = (req.set, req.unset);
+        let channel = self
+            .change_channel(&loaded, acting.as_ref(), &move |ch| {
+                let mut ch = ch.clone();
+                for (k, v) in &set {
+                    if k != "frozen" {
+                        ch.custom.insert(k.clone(), v.clone());
+                    }
+                }
+                for k in &unset {
+                    ch.custom.remove(k);
+                }
+                ch.frozen = frozen.unwrap_or(ch.frozen);
+                ch
+            })
+            .await?;
+        self.update_response(caller, acting.as_ref(), &channel).await
+    }
+
+    /// Writes a channel change and publishes channel.updated.
+    async fn change_channel(&self, loaded: &Loaded, acting: Option<&User>, f: &(dyn Fn(&ChannelRecord) -> ChannelRecord + Send + Sync)) -> ChatResult<Loaded> {
+        let now = clock::now();
+        let cid = loaded.channel.cid.as_str();
+        let channel = self
+            .store()
+            .update_channel(cid, &|ch| {
+                let mut next = f(ch);
+                next.updated_at = now.clone();
+                Some(next)
+            })
+            .await?
+            .ok_or_else(|| ChatError::not_found(format!("channel {cid:?} does not exist")))?;
+        let updated = Loaded { channel, config: loaded.config.clone() };
+        let mut event = channel_event("channel.updated", &updated.channel);
+        event.insert("channel".into(), self.channel_payload(&updated).await?);
+        if let Some(user) = acting {
+            event.insert("user".into(), user_json(user));
+        }
+        self.publish_to_channel(cid, &event).await?;
+        Ok(updated)
+    }
+
+    async fn update_response(&self, caller: &Caller, acting: Option<&User>, loaded: &Loaded) -> ChatResult<JsonMap> {
+        let cid = loaded.channel.cid.as_str();
+        let members = self.store().get_members(cid).await?;
+        let ids: Vec<String> = members.iter().map(|m| m.user_id.clone()).collect();
+        let users: std::collections::HashMap<String, User> = self.store().get_users(&ids).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
+        let member = self.membership(cid, acting).await?;
+        let access = Access { config: &loaded.config, channel: &loaded.channel, user: acting, member: member.as_ref(), server: caller.is_server() };
+        let creator = loaded.channel.created_by_id.as_ref().and_then(|id| users.get(id).cloned());
+        let creator = match (creator, &loaded.channel.created_by_id) {
+            (None, Some(id)) => self.store().get_user(id).await?,
+            (c, _) => c,
+        };
+        let mut out = JsonMap::new();
+        out.insert("channel".into(), super::views::channel_json(&access, members.len(), creator.as_ref()));
+        out.insert("members".into(), members.iter().map(|m| member_json(m, users.get(&m.user_id))).collect::<Vec<_>>().into());
+        Ok(out)
+    }
+
+    async fn remove_members(&self, loaded: &Loaded, ids: &[String]) -> ChatResult<()> {
+        let cid = loaded.channel.cid.as_str();
+        let removed = self.store().remove_members(cid, ids).await?;
+        if removed.is_empty() {
+            return Ok(());
+        }
+        let payload = self.channel_payload(loaded).await?;
+        for m in &removed {
+            let user = self.store().get_user(&m.user_id).await?;
+            let mj = member_json(m, user.as_ref());
+            let uj = mj.get("user").cloned().unwrap_or(Value::Null);
+            let mut event = channel_event("member.removed", &loaded.channel);
+            event.insert("user".into(), uj.clone());
+            event.insert("member".into(), mj.clone());
+            self.publish_to_channel(cid, &event).await?;
+            let mut note = channel_event("notification.removed_from_channel", &loaded.channel);
+            note.insert("channel".into(), payload.clone());
+            note.insert("member".into(), mj);
+            note.insert("user".into(), uj);
+            self.publish_to_user(&m.user_id, Some(cid), &note).await?;
+        }
+        Ok(())
+    }
+
+    /// Promotes or demotes members; member.updated for each change.
+    async fn set_roles(&self, loaded: &Loaded, ids: &[String], role: &str) -> ChatResult<()> {
+        let cid = loaded.channel.cid.as_str();
+        for id in ids {
+            let Some(mut member) = self.store().get_member(cid, id).await? else {
+                return Err(ChatError::input(format!("user {id:?} is not a member of channel {cid:?}")));
+            };
+            if member.channel_role == role {
+                continue;
+            }
+            member.channel_role = role.to_owned();
+            member.updated_at = clock::now();
+            self.store().upsert_members(cid, vec![member.clone()]).await?;
+            let user = self.store().get_user(id).await?;
+            let mj = member_json(&member, user.as_ref());
+            let mut event = channel_event("member.updated", &loaded.channel);
+            event.insert("user".into(), mj.get("user").cloned().unwrap_or(Value::Null));
+            event.insert("member".into(), mj);
+            self.publish_to_channel(cid, &event).await?;
+        }
+        Ok(())
+    }
+}
+
+fn data_frozen(data: &JsonMap) -> Option<bool> {
+    data.get("frozen").and_then(Value::as_bool)
+}

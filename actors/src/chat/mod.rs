@@ -1,0 +1,200 @@
+//! Chat: herald's domain logic, shared by the REST handlers and the sessions.
+//!
+//! Every operation validates, checks permissions against the Store (the source of truth in
+//! every mode), writes the Store, then publishes its events through the Bus — encoded once.
+//! It holds no per-connection state: that is the registry's and the sessions'. Files:
+//! - [`views`]: JSON shapes of users, members, channels, channel state and events,
+//! - [`access`]: who may read, moderate, and which capabilities a user has,
+//! - [`users`], [`channel_types`], [`channels`], [`members`], [`events`], [`connections`]:
+//!   one family of operations each.
+
+pub mod access;
+pub mod channel_types;
+pub mod channels;
+pub mod connections;
+pub mod events;
+pub mod members;
+pub mod users;
+pub mod views;
+
+use crate::bus::{Bus, BusError, Publication, Route, Topic};
+use crate::metrics::Metrics;
+use crate::registry::{RegistryActor, RegistryError};
+use crate::store::{Store, StoreError};
+use actix::prelude::*;
+use herald_proto::error::{ApiErrorBody, ErrorCode};
+use herald_proto::JsonMap;
+use std::sync::Arc;
+
+/// Who is calling: a backend with a server token, or a user with a user token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    Server,
+    User(String),
+}
+
+impl Caller {
+    pub fn is_server(&self) -> bool {
+        matches!(self, Caller::Server)
+    }
+    pub fn user_id(&self) -> Option<&str> {
+        match self {
+            Caller::Server => None,
+            Caller::User(id) => Some(id),
+        }
+    }
+}
+
+/// A refusal or failure, carrying the Stream code the client sees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ChatError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ChatError { code, message: message.into() }
+    }
+    pub fn input(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InputError, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::DoesNotExist, message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotAllowed, message)
+    }
+    pub fn server_only(what: &str) -> Self {
+        Self::forbidden(format!("{what} is only available with server-side authentication"))
+    }
+    pub fn body(&self) -> ApiErrorBody {
+        ApiErrorBody::new(self.code, self.message.clone())
+    }
+}
+
+impl std::fmt::Display for ChatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (code {})", self.message, self.code.number())
+    }
+}
+
+impl From<StoreError> for ChatError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store failure");
+        match e {
+            StoreError::Unavailable(_) => ChatError::new(ErrorCode::Unavailable, "the store is unavailable, try again"),
+            StoreError::Corrupt(_) => ChatError::new(ErrorCode::Internal, "internal error"),
+        }
+    }
+}
+
+impl From<BusError> for ChatError {
+    fn from(e: BusError) -> Self {
+        tracing::error!(error = %e, "bus failure");
+        ChatError::new(ErrorCode::Unavailable, "the event bus is unavailable, try again")
+    }
+}
+
+impl From<RegistryError> for ChatError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::UnknownConnection(_) => ChatError::input(
+                "Watch or Presence requires an active websocket connection, please make sure to include your websocket connection_id",
+            ),
+            RegistryError::WrongUser(_) => ChatError::forbidden(e.to_string()),
+            RegistryError::Bus(b) => b.into(),
+        }
+    }
+}
+
+impl From<MailboxError> for ChatError {
+    fn from(e: MailboxError) -> Self {
+        tracing::error!(error = %e, "registry mailbox failure");
+        ChatError::new(ErrorCode::Internal, "internal error")
+    }
+}
+
+pub type ChatResult<T> = Result<T, ChatError>;
+
+/// Limits the domain enforces (from configuration).
+#[derive(Debug, Clone)]
+pub struct ChatLimits {
+    /// Largest custom event payload in bytes (as JSON).
+    pub max_event_bytes: usize,
+    /// Most users one connection follows for presence from one channel query.
+    pub max_presence_follows: usize,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    bus: Arc<dyn Bus>,
+    registry: Addr<RegistryActor>,
+    metrics: Arc<Metrics>,
+    limits: ChatLimits,
+    /// Finished asynchronous-style tasks (`POST /channels/delete`), newest last, bounded.
+    tasks: std::sync::Mutex<std::collections::VecDeque<(String, serde_json::Value)>>,
+}
+
+/// How many finished tasks are remembered for `GET /tasks/{id}`.
+const TASKS_KEPT: usize = 1000;
+
+/// The domain service; cheap to clone.
+#[derive(Clone)]
+pub struct Chat(Arc<Inner>);
+
+impl Chat {
+    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>, registry: Addr<RegistryActor>, metrics: Arc<Metrics>, limits: ChatLimits) -> Chat {
+        Chat(Arc::new(Inner { store, bus, registry, metrics, limits, tasks: Default::default() }))
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &*self.0.store
+    }
+    pub fn registry(&self) -> &Addr<RegistryActor> {
+        &self.0.registry
+    }
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.0.metrics.clone()
+    }
+    pub fn limits(&self) -> &ChatLimits {
+        &self.0.limits
+    }
+
+    /// Remembers a finished task; returns its id.
+    pub fn record_task(&self, result: serde_json::Value) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tasks = self.0.tasks.lock().expect("tasks lock poisoned");
+        if tasks.len() >= TASKS_KEPT {
+            tasks.pop_front();
+        }
+        tasks.push_back((id.clone(), result));
+        id
+    }
+
+    /// A finished task's result.
+    pub fn task(&self, id: &str) -> Option<serde_json::Value> {
+        self.0.tasks.lock().expect("tasks lock poisoned").iter().find(|(t, _)| t == id).map(|(_, v)| v.clone())
+    }
+
+    /// Encodes `event` once and publishes it.
+    pub(crate) async fn publish(&self, topic: Topic, route: Route, event: &JsonMap) -> ChatResult<()> {
+        let frame = serde_json::to_string(event).map_err(|e| ChatError::new(ErrorCode::Internal, e.to_string()))?;
+        Metrics::incr(&self.0.metrics.events_published);
+        self.0.bus.publish(Publication { topic, route, frame: frame.into() }).await.map_err(|e| {
+            Metrics::incr(&self.0.metrics.bus_publish_failures);
+            ChatError::from(e)
+        })
+    }
+
+    /// Publishes a channel event to the channel's watchers.
+    pub(crate) async fn publish_to_channel(&self, cid: &str, event: &JsonMap) -> ChatResult<()> {
+        self.publish(Topic::channel(cid), Route::Watchers, event).await
+    }
+
+    /// Publishes a user-targeted event to the user's connections (minus those watching `skip_watching`).
+    pub(crate) async fn publish_to_user(&self, user_id: &str, skip_watching: Option<&str>, event: &JsonMap) -> ChatResult<()> {
+        let route = Route::UserConnections { skip_watching: skip_watching.map(Arc::from) };
+        self.publish(Topic::user(user_id), route, event).await
+    }
+}

@@ -1,0 +1,52 @@
+//! Counters every part of a node bumps, read by `GET /metrics`. Nothing is lost silently: every
+//! drop or refusal has a counter here.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+macro_rules! counters {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        /// Node-wide counters (monotonic, relaxed atomics).
+        #[derive(Debug, Default)]
+        pub struct Metrics { $($(#[$doc])* pub $name: AtomicU64,)* }
+
+        impl Metrics {
+            /// `(name, value)` for every counter, for the metrics endpoint.
+            pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
+                vec![$((stringify!($name), self.$name.load(Ordering::Relaxed)),)*]
+            }
+        }
+    };
+}
+
+counters! {
+    /// WebSocket connections accepted (handshake sent).
+    connections_opened,
+    /// WebSocket connections closed for any reason.
+    connections_closed,
+    /// Sockets refused at the handshake (bad key, bad token).
+    connections_rejected,
+    /// Events published onto the bus.
+    events_published,
+    /// Publications received from the bus and routed to a local actor.
+    publications_routed,
+    /// Frames written to sockets.
+    frames_delivered,
+    /// Frames not delivered because a session's mailbox was full (the session is then closed).
+    deliveries_dropped_mailbox_full,
+    /// Sessions closed because their outbound byte budget ran out (slow consumers).
+    slow_consumers_closed,
+    /// Sessions closed because the client stopped answering.
+    clients_timed_out,
+    /// Publishes that failed on the bus (the caller got an error).
+    bus_publish_failures,
+    /// Inbound socket frames refused with an error frame.
+    inbound_frames_rejected,
+    /// Events refused by validation or permission checks (REST and socket).
+    events_rejected,
+}
+
+impl Metrics {
+    pub fn incr(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}

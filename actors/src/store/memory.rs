@@ -1,0 +1,253 @@
+//! MemoryStore: the embedded store, one std mutex over plain maps. No call awaits while holding
+//! the lock, so it is never held across a suspension point.
+
+use super::{ChannelUpdate, Store, StoreResult, UserUpdate, WatchChange};
+use async_trait::async_trait;
+use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
+use herald_proto::user::User;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Mutex, MutexGuard};
+
+#[derive(Default)]
+struct State {
+    users: BTreeMap<String, User>,
+    channel_types: BTreeMap<String, ChannelTypeConfig>,
+    channels: BTreeMap<String, ChannelRecord>,
+    /// cid → user id → member
+    members: HashMap<String, BTreeMap<String, MemberRecord>>,
+    /// user id → cids
+    memberships: HashMap<String, BTreeSet<String>>,
+    /// cid → user id → connection ids
+    watchers: HashMap<String, BTreeMap<String, BTreeSet<String>>>,
+    /// user id → connection ids
+    connections: HashMap<String, BTreeSet<String>>,
+}
+
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    /// A store holding the built-in channel types.
+    pub fn new(now: &str) -> MemoryStore {
+        let store = MemoryStore::default();
+        {
+            let mut state = store.lock();
+            for t in ChannelTypeConfig::built_ins(now) {
+                state.channel_types.insert(t.name.clone(), t);
+            }
+        }
+        store
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().expect("store lock poisoned")
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
+        Ok(self.lock().users.get(id).cloned())
+    }
+
+    async fn get_users(&self, ids: &[String]) -> StoreResult<Vec<User>> {
+        let state = self.lock();
+        Ok(ids.iter().filter_map(|id| state.users.get(id).cloned()).collect())
+    }
+
+    async fn update_user(&self, id: &str, f: UserUpdate<'_>) -> StoreResult<Option<User>> {
+        let mut state = self.lock();
+        if let Some(new) = f(state.users.get(id)) {
+            state.users.insert(id.to_owned(), new);
+        }
+        Ok(state.users.get(id).cloned())
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        Ok(self.lock().users.values().cloned().collect())
+    }
+
+    async fn get_channel_type(&self, name: &str) -> StoreResult<Option<ChannelTypeConfig>> {
+        Ok(self.lock().channel_types.get(name).cloned())
+    }
+
+    async fn list_channel_types(&self) -> StoreResult<Vec<ChannelTypeConfig>> {
+        Ok(self.lock().channel_types.values().cloned().collect())
+    }
+
+    async fn put_channel_type(&self, config: ChannelTypeConfig) -> StoreResult<()> {
+        self.lock().channel_types.insert(config.name.clone(), config);
+        Ok(())
+    }
+
+    async fn delete_channel_type(&self, name: &str) -> StoreResult<bool> {
+        Ok(self.lock().channel_types.remove(name).is_some())
+    }
+
+    async fn get_channel(&self, cid: &str) -> StoreResult<Option<ChannelRecord>> {
+        Ok(self.lock().channels.get(cid).cloned())
+    }
+
+    async fn create_channel(&self, channel: ChannelRecord) -> StoreResult<(ChannelRecord, bool)> {
+        let mut state = self.lock();
+        if let Some(existing) = state.channels.get(&channel.cid) {
+            return Ok((existing.clone(), false));
+        }
+        state.channels.insert(channel.cid.clone(), channel.clone());
+        Ok((channel, true))
+    }
+
+    async fn update_channel(&self, cid: &str, f: ChannelUpdate<'_>) -> StoreResult<Option<ChannelRecord>> {
+        let mut state = self.lock();
+        let Some(current) = state.channels.get(cid) else { return Ok(None) };
+        if let Some(new) = f(current) {
+            state.channels.insert(cid.to_owned(), new);
+        }
+        Ok(state.channels.get(cid).cloned())
+    }
+
+    async fn delete_channel(&self, cid: &str) -> StoreResult<Option<ChannelRecord>> {
+        let mut state = self.lock();
+        let deleted = state.channels.remove(cid);
+        if let Some(members) = state.members.remove(cid) {
+            for user in members.keys() {
+                if let Some(set) = state.memberships.get_mut(user) {
+                    set.remove(cid);
+                }
+            }
+        }
+        state.watchers.remove(cid);
+        Ok(deleted)
+    }
+
+    async fn list_channels(&self) -> StoreResult<Vec<ChannelRecord>> {
+        Ok(self.lock().channels.values().cloned().collect())
+    }
+
+    async fn type_in_use(&self, kind: &str) -> StoreResult<bool> {
+        Ok(self.lock().channels.values().any(|c| c.kind == kind))
+    }
+
+    async fn get_members(&self, cid: &str) -> StoreResult<Vec<MemberRecord>> {
+        Ok(self.lock().members.get(cid).map(|m| m.values().cloned().collect()).unwrap_or_default())
+    }
+
+    async fn get_member(&self, cid: &str, user_id: &str) -> StoreResult<Option<MemberRecord>> {
+        Ok(self.lock().members.get(cid).and_then(|m| m.get(user_id)).cloned())
+    }
+
+    async fn upsert_members(&self, cid: &str, members: Vec<MemberRecord>) -> StoreResult<Vec<(MemberRecord, bool)>> {
+        let mut state = self.lock();
+        let mut out = Vec::with_capacity(members.len());
+        for member in members {
+            let user = member.user_id.clone();
+            let created = state.members.entry(cid.to_owned()).or_default().insert(user.clone(), member.clone()).is_none();
+            state.memberships.entry(user).or_default().insert(cid.to_owned());
+            out.push((member, created));
+        }
+        Ok(out)
+    }
+
+    async fn remove_members(&self, cid: &str, user_ids: &[String]) -> StoreResult<Vec<MemberRecord>> {
+        let mut state = self.lock();
+        let mut removed = Vec::new();
+        for user in user_ids {
+            if let Some(m) = state.members.get_mut(cid).and_then(|m| m.remove(user)) {
+                removed.push(m);
+            }
+            if let Some(set) = state.memberships.get_mut(user) {
+                set.remove(cid);
+            }
+        }
+        Ok(removed)
+    }
+
+    async fn member_count(&self, cid: &str) -> StoreResult<usize> {
+        Ok(self.lock().members.get(cid).map_or(0, |m| m.len()))
+    }
+
+    async fn channels_of_member(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        Ok(self.lock().memberships.get(user_id).map(|s| s.iter().cloned().collect()).unwrap_or_default())
+    }
+
+    async fn add_watcher(&self, cid: &str, user_id: &str, conn: &str) -> StoreResult<WatchChange> {
+        let mut state = self.lock();
+        let users = state.watchers.entry(cid.to_owned()).or_default();
+        let conns = users.entry(user_id.to_owned()).or_default();
+        let user_edge = conns.is_empty();
+        conns.insert(conn.to_owned());
+        Ok(WatchChange { user_edge, watcher_count: users.len() })
+    }
+
+    async fn remove_watcher(&self, cid: &str, user_id: &str, conn: &str) -> StoreResult<WatchChange> {
+        let mut state = self.lock();
+        let Some(users) = state.watchers.get_mut(cid) else { return Ok(WatchChange { user_edge: false, watcher_count: 0 }) };
+        let mut user_edge = false;
+        if let Some(conns) = users.get_mut(user_id) {
+            if conns.remove(conn) && conns.is_empty() {
+                users.remove(user_id);
+                user_edge = true;
+            }
+        }
+        let watcher_count = users.len();
+        if watcher_count == 0 {
+            state.watchers.remove(cid);
+        }
+        Ok(WatchChange { user_edge, watcher_count })
+    }
+
+    async fn watcher_count(&self, cid: &str) -> StoreResult<usize> {
+        Ok(self.lock().watchers.get(cid).map_or(0, |u| u.len()))
+    }
+
+    async fn watchers(&self, cid: &str, limit: usize) -> StoreResult<Vec<String>> {
+        Ok(self.lock().watchers.get(cid).map(|u| u.keys().take(limit).cloned().collect()).unwrap_or_default())
+    }
+
+    async fn add_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool> {
+        let mut state = self.lock();
+        let conns = state.connections.entry(user_id.to_owned()).or_default();
+        let first = conns.is_empty();
+        conns.insert(conn.to_owned());
+        Ok(first)
+    }
+
+    async fn remove_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool> {
+        let mut state = self.lock();
+        let Some(conns) = state.connections.get_mut(user_id) else { return Ok(false) };
+        let last = conns.remove(conn) && conns.is_empty();
+        if conns.is_empty() {
+            state.connections.remove(user_id);
+        }
+        Ok(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_rt::test]
+    async fn watchers_count_distinct_users() {
+        let s = MemoryStore::new("t");
+        assert_eq!(s.add_watcher("c", "a", "1").await.unwrap(), WatchChange { user_edge: true, watcher_count: 1 });
+        assert_eq!(s.add_watcher("c", "a", "2").await.unwrap(), WatchChange { user_edge: false, watcher_count: 1 });
+        assert_eq!(s.add_watcher("c", "b", "3").await.unwrap(), WatchChange { user_edge: true, watcher_count: 2 });
+        assert_eq!(s.remove_watcher("c", "a", "1").await.unwrap(), WatchChange { user_edge: false, watcher_count: 2 });
+        assert_eq!(s.remove_watcher("c", "a", "2").await.unwrap(), WatchChange { user_edge: true, watcher_count: 1 });
+        assert_eq!(s.remove_watcher("c", "a", "2").await.unwrap(), WatchChange { user_edge: false, watcher_count: 1 });
+        assert_eq!(s.watchers("c", 10).await.unwrap(), vec!["b".to_string()]);
+    }
+
+    #[actix_rt::test]
+    async fn connections_first_and_last() {
+        let s = MemoryStore::new("t");
+        assert!(s.add_connection("a", "1").await.unwrap());
+        assert!(!s.add_connection("a", "2").await.unwrap());
+        assert!(!s.remove_connection("a", "1").await.unwrap());
+        assert!(s.remove_connection("a", "2").await.unwrap());
+        assert!(!s.remove_connection("a", "2").await.unwrap());
+    }
+}

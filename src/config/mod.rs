@@ -1,0 +1,149 @@
+//! Configuration: built-in defaults (`default.toml`, embedded) → `--config FILE` → `HERALD_*`
+//! environment variables (`__` for nesting). The names `HERALD_LISTEN`, `HERALD_API_KEY`,
+//! `HERALD_API_SECRET`, `HERALD_REDIS_URL`, `HERALD_NODE_ID`, `HERALD_LOG` are a public contract.
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::path::Path;
+
+/// The embedded defaults.
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    pub listen: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub api_key: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub api_secret: String,
+    pub redis_url: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub node_id: String,
+    pub log: String,
+    pub workers: usize,
+    pub limits: Limits,
+    pub timing: Timing,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Limits {
+    pub max_event_bytes: usize,
+    pub max_frame_bytes: usize,
+    pub max_backlog_bytes: usize,
+    pub session_mailbox: usize,
+    pub max_body_bytes: usize,
+    pub max_presence_follows: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Timing {
+    pub heartbeat_secs: u64,
+    pub client_timeout_secs: u64,
+    pub jwt_leeway_secs: u64,
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Config {
+    /// Defaults, then the file (if any), then the environment; validated.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = file {
+            if !path.exists() {
+                anyhow::bail!("config file {} does not exist", path.display());
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let config: Config = figment.merge(Env::prefixed("HERALD_").split("__")).extract()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The defaults alone (tests start from these).
+    pub fn defaults() -> Config {
+        Figment::from(Toml::string(DEFAULT_TOML)).extract().expect("embedded defaults are valid")
+    }
+
+    /// Checks values that would make a node misbehave; names the key at fault.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.listen.parse::<std::net::SocketAddr>().is_ok(), "listen: {:?} is not an address like 127.0.0.1:8080", self.listen);
+        anyhow::ensure!(!self.api_key.is_empty(), "api_key must not be empty");
+        anyhow::ensure!((1..=30).contains(&self.timing.heartbeat_secs), "timing.heartbeat_secs must be between 1 and 30");
+        anyhow::ensure!(self.timing.client_timeout_secs > self.timing.heartbeat_secs, "timing.client_timeout_secs must exceed timing.heartbeat_secs");
+        anyhow::ensure!(self.limits.max_event_bytes > 0, "limits.max_event_bytes must be positive");
+        anyhow::ensure!(self.limits.max_frame_bytes >= self.limits.max_event_bytes, "limits.max_frame_bytes must be at least limits.max_event_bytes");
+        anyhow::ensure!(self.limits.max_frame_bytes <= herald_proto::limits::MAX_TRANSPORT_FRAME_BYTES, "limits.max_frame_bytes must be at most 1 MiB");
+        anyhow::ensure!(self.limits.session_mailbox >= 16, "limits.session_mailbox must be at least 16");
+        anyhow::ensure!(self.limits.max_backlog_bytes >= self.limits.max_frame_bytes, "limits.max_backlog_bytes must be at least limits.max_frame_bytes");
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, with the secret redacted.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        if !shown.api_secret.is_empty() {
+            shown.api_secret = "<redacted>".into();
+        }
+        toml::to_string(&shown).unwrap_or_else(|e| format!("# could not render: {e}"))
+    }
+}
+
+/// Accepts numbers where a string is expected (`HERALD_API_KEY=12345` arrives as a number).
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum S {
+        S(String),
+        I(i64),
+        F(f64),
+        B(bool),
+    }
+    Ok(match S::deserialize(d)? {
+        S::S(s) => s,
+        S::I(i) => i.to_string(),
+        S::F(f) => f.to_string(),
+        S::B(b) => b.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_match_the_contract() {
+        let c = Config::defaults();
+        c.validate().unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert!(c.api_secret.is_empty());
+        assert!(c.timing.heartbeat_secs <= 30);
+    }
+
+    #[test]
+    fn env_overrides_file_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("h.toml", "listen = \"127.0.0.1:9000\"\napi_key = \"filekey\"\n[limits]\nmax_event_bytes = 100\n")?;
+            jail.set_env("HERALD_API_KEY", "12345");
+            jail.set_env("HERALD_API_SECRET", "s3cret");
+            jail.set_env("HERALD_TIMING__HEARTBEAT_SECS", "5");
+            let c = Config::load(Some(Path::new("h.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen, "127.0.0.1:9000");
+            assert_eq!(c.api_key, "12345");
+            assert_eq!(c.api_secret, "s3cret");
+            assert_eq!(c.limits.max_event_bytes, 100);
+            assert_eq!(c.timing.heartbeat_secs, 5);
+            assert!(!c.to_redacted_toml().contains("s3cret"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("HERALD_TIMING__HEARTBEAT_SECS", "45");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("heartbeat_secs"), "{err}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,48 @@
+//! The HTTP surface: Stream-compatible REST routes, the WebSocket upgrade, health and metrics.
+//! Handlers are thin: authenticate, parse into `proto` types, make one call to [`Chat`], reply.
+//!
+//! [`routes`] mounts everything (used by [`crate::run`] and by tests).
+
+mod channel_types;
+mod channels;
+mod events;
+mod extract;
+mod health;
+mod timing;
+mod users;
+mod ws;
+
+pub use extract::AppState;
+pub use timing::stamp_errors;
+
+use actix_web::web;
+
+/// Every route herald serves. Order matters where paths overlap: `/channels/{type}/query`
+/// before `/channels/{type}/{id}`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/hi", web::get().to(health::hi))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
+        .route("/connect", web::get().to(ws::connect))
+        .route("/users", web::post().to(users::upsert))
+        .route("/users", web::patch().to(users::partial_update))
+        .route("/users", web::get().to(users::query))
+        .route("/users/{id}/event", web::post().to(events::user_event))
+        .route("/channeltypes", web::get().to(channel_types::list))
+        .route("/channeltypes", web::post().to(channel_types::create))
+        .route("/channeltypes/{name}", web::get().to(channel_types::get))
+        .route("/channeltypes/{name}", web::put().to(channel_types::update))
+        .route("/channeltypes/{name}", web::delete().to(channel_types::delete))
+        .route("/channels", web::post().to(channels::query_channels))
+        .route("/channels/delete", web::post().to(channels::delete_many))
+        .route("/channels/{type}/query", web::post().to(channels::query_distinct))
+        .route("/channels/{type}/{id}/query", web::post().to(channels::query))
+        .route("/channels/{type}/{id}/event", web::post().to(events::channel_event))
+        .route("/channels/{type}/{id}/stop-watching", web::post().to(channels::stop_watching))
+        .route("/channels/{type}/{id}", web::post().to(channels::update))
+        .route("/channels/{type}/{id}", web::patch().to(channels::partial_update))
+        .route("/channels/{type}/{id}", web::delete().to(channels::delete))
+        .route("/tasks/{id}", web::get().to(channels::task))
+        .default_service(web::to(health::not_found));
+}
