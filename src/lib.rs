@@ -79,13 +79,13 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
             heartbeat: Duration::from_secs(config.timing.heartbeat_secs),
             client_timeout: Duration::from_secs(config.timing.client_timeout_secs),
             max_frame_bytes: config.limits.max_frame_bytes,
-            max_backlog_bytes: config.limits.max_backlog_bytes,
             mailbox_capacity: config.limits.session_mailbox,
         },
         draining: draining.clone(),
         node_id: node_id.clone(),
     });
     let max_body = config.limits.max_body_bytes;
+    let user_timeout = Duration::from_secs(config.timing.client_timeout_secs);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -95,6 +95,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
             .wrap(middleware::NormalizePath::trim())
             .configure(http::routes)
     })
+    .on_connect(move |conn, ext| remember_socket(conn, ext, user_timeout))
     .disable_signals()
     .shutdown_timeout(config.timing.shutdown_timeout_secs);
     if config.workers > 0 {
@@ -104,4 +105,18 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
     tracing::info!(%node_id, "herald node started (embedded memory engine)");
     let control = NodeControl { handle: server.handle(), chat, draining };
     Ok(Node { server, control })
+}
+
+/// Keeps each accepted socket's fd in its connection data (so a stalled WebSocket can be shut
+/// down from outside its session, see `herald_actors::outbound`), and sets `TCP_USER_TIMEOUT`
+/// so the kernel drops a peer that stops acknowledging (or keeps a zero window) for as long as
+/// the client timeout: a session stalled behind such a socket cannot notice it itself.
+fn remember_socket(conn: &dyn std::any::Any, ext: &mut actix_web::dev::Extensions, user_timeout: Duration) {
+    use std::os::fd::AsRawFd;
+    if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        ext.insert(herald_actors::outbound::SocketFd(tcp.as_raw_fd()));
+        if let Err(e) = socket2::SockRef::from(tcp).set_tcp_user_timeout(Some(user_timeout)) {
+            tracing::debug!(error = %e, "TCP_USER_TIMEOUT not set");
+        }
+    }
 }

@@ -1,75 +1,105 @@
-//! The outbound byte budget of one socket.
+//! Closing a stalled socket from outside its session.
 //!
-//! actix-web-actors queues written frames without bound until the HTTP layer pulls them, which
-//! it does only as fast as the socket drains. [`CountedBody`] wraps the frame stream the
-//! WebsocketContext produces and subtracts what the HTTP layer has pulled; the session adds what
-//! it writes. The difference is what waits in memory for this client; the session closes a client
-//! whose backlog exceeds its budget instead of letting it grow.
+//! actix-web-actors runs a SessionActor inside its WebSocket's response body: the actor is polled
+//! only when the HTTP layer pulls the body, which it does only while the socket drains. A client
+//! that stops reading therefore stalls its own session entirely — mailbox, timers, a queued kick —
+//! while its mailbox bounds what waits for it. The one lever left is the socket itself:
+//! [`SocketHandle::shutdown`] shuts the connection down, the HTTP layer sees the error, drops the
+//! connection, and the session stops and cleans up. Channel and user actors pull this lever when
+//! a session's mailbox overflows ([`crate::inbox::Inbox::offer`]).
+//!
+//! Soundness: the handle holds the connection's raw fd (no dup, so no extra descriptor per
+//! connection). [`WsBody`] clears it when dropped, under the same lock `shutdown` takes. The
+//! HTTP/1 dispatcher drops a response body before it drops (and closes) the connection's I/O,
+//! so the fd is always the connection's own while the handle holds it.
 
 use bytes::Bytes;
 use futures_util::Stream;
+use std::os::fd::{BorrowedFd, RawFd};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-/// Bytes written by the session and not yet pulled by the HTTP layer.
-#[derive(Debug, Default, Clone)]
-pub struct Backlog(Arc<AtomicUsize>);
+/// The raw fd of an accepted connection, stored in its connection data by the server.
+#[derive(Debug, Clone, Copy)]
+pub struct SocketFd(pub RawFd);
 
-impl Backlog {
-    pub fn add(&self, n: usize) -> usize {
-        self.0.fetch_add(n, Ordering::Relaxed) + n
+/// A way to shut a connection down while it is alive. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct SocketHandle(Arc<Mutex<Option<RawFd>>>);
+
+impl SocketHandle {
+    pub fn new(fd: Option<SocketFd>) -> Self {
+        SocketHandle(Arc::new(Mutex::new(fd.map(|f| f.0))))
     }
-    fn sub(&self, n: usize) {
-        let _ = self.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| Some(v.saturating_sub(n)));
+
+    /// Shuts the connection down (both directions). True the first time, false when it was
+    /// already shut down or gone.
+    pub fn shutdown(&self) -> bool {
+        let mut slot = self.0.lock().expect("socket handle lock poisoned");
+        let Some(fd) = slot.take() else { return false };
+        // SAFETY: `fd` is the open socket of a live connection: WsBody clears the slot under
+        // this lock before the dispatcher closes the fd (see module docs).
+        let socket = unsafe { BorrowedFd::borrow_raw(fd) };
+        if let Err(e) = socket2::SockRef::from(&socket).shutdown(std::net::Shutdown::Both) {
+            tracing::debug!(error = %e, "shutdown of a stalled socket failed");
+        }
+        true
     }
-    pub fn get(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
+
+    fn release(&self) {
+        self.0.lock().expect("socket handle lock poisoned").take();
     }
 }
 
-/// The response body of a WebSocket: the context's frame stream, with pulls counted.
-pub struct CountedBody<S> {
+/// A WebSocket response body: the context's frame stream, releasing the socket handle on drop.
+pub struct WsBody<S> {
     inner: Pin<Box<S>>,
-    backlog: Backlog,
+    socket: SocketHandle,
 }
 
-impl<S> CountedBody<S> {
-    pub fn new(inner: S, backlog: Backlog) -> Self {
-        CountedBody { inner: Box::pin(inner), backlog }
+impl<S> WsBody<S> {
+    pub fn new(inner: S, socket: SocketHandle) -> Self {
+        WsBody { inner: Box::pin(inner), socket }
     }
 }
 
-impl<S, E> Stream for CountedBody<S>
+impl<S> Drop for WsBody<S> {
+    fn drop(&mut self) {
+        self.socket.release();
+    }
+}
+
+impl<S, E> Stream for WsBody<S>
 where
     S: Stream<Item = Result<Bytes, E>>,
 {
     type Item = Result<Bytes, E>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let item = self.inner.as_mut().poll_next(cx);
-        if let Poll::Ready(Some(Ok(bytes))) = &item {
-            self.backlog.sub(bytes.len());
-        }
-        item
+        self.inner.as_mut().poll_next(cx)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::StreamExt;
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
 
-    #[actix_rt::test]
-    async fn pulled_bytes_leave_the_backlog() {
-        let backlog = Backlog::default();
-        backlog.add(10);
-        let chunks: Vec<Result<Bytes, ()>> = vec![Ok(Bytes::from_static(b"abcd")), Ok(Bytes::from_static(b"efghijklmnop"))];
-        let mut body = CountedBody::new(futures_util::stream::iter(chunks), backlog.clone());
-        body.next().await;
-        assert_eq!(backlog.get(), 6);
-        body.next().await;
-        assert_eq!(backlog.get(), 0, "saturates at zero (frame headers are counted on pull only)");
+    #[test]
+    fn shutdown_once_then_released() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let handle = SocketHandle::new(Some(SocketFd(server.as_raw_fd())));
+        assert!(handle.shutdown());
+        assert!(!handle.shutdown());
+        let mut buf = [0u8; 1];
+        assert_eq!(client.read(&mut buf).unwrap(), 0, "the peer sees the connection end");
+        let body = WsBody::new(futures_util::stream::empty::<Result<Bytes, ()>>(), SocketHandle::new(Some(SocketFd(server.as_raw_fd()))));
+        let handle = body.socket.clone();
+        drop(body);
+        assert!(!handle.shutdown(), "a dropped body releases the fd");
     }
 }

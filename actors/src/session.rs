@@ -1,8 +1,9 @@
 //! SessionActor: one per WebSocket (actix-web-actors). It registers with the registry before the
 //! `health.check` handshake goes out (so a REST watch right after connectUser finds it), answers
 //! every client heartbeat, sends its own `health.check` every heartbeat interval, hands inbound
-//! frames to [`Chat`], and writes outbound frames within a byte budget: a client whose backlog
-//! exceeds it is closed with a reconnect code ([`close::SLOW_CONSUMER`]) and counted.
+//! frames to [`Chat`], and writes outbound frames. What waits for a client is bounded by the
+//! mailbox: when it overflows the client is closed as a slow consumer and counted
+//! ([`crate::inbox::Inbox`], [`crate::outbound`]).
 //!
 //! Messages in: [`Deliver`] (from channel/user actors via [`crate::inbox::Inbox`]), [`Control`]
 //! (kick, watch bookkeeping). The transport stays inside this module, so swapping
@@ -11,7 +12,7 @@
 use crate::chat::{Caller, Chat, ChatError};
 use crate::inbox::Inbox;
 use crate::metrics::Metrics;
-use crate::outbound::Backlog;
+use crate::outbound::SocketHandle;
 use crate::ConnId;
 use actix::prelude::*;
 use actix_web_actors::ws;
@@ -32,9 +33,8 @@ pub struct SessionConfig {
     pub client_timeout: Duration,
     /// Inbound text frames above this get an error frame (the connection stays open).
     pub max_frame_bytes: usize,
-    /// Outbound bytes that may wait for a client before it is closed as a slow consumer.
-    pub max_backlog_bytes: usize,
-    /// Capacity of the session's mailbox (deliveries waiting for the actor).
+    /// Capacity of the session's mailbox: deliveries waiting for a client. When it is full the
+    /// client is closed as a slow consumer.
     pub mailbox_capacity: usize,
 }
 
@@ -45,7 +45,7 @@ pub struct SessionActor {
     handshake: Option<String>,
     chat: Chat,
     cfg: SessionConfig,
-    backlog: Backlog,
+    socket: SocketHandle,
     metrics: Arc<Metrics>,
     watching: HashSet<Arc<str>>,
     last_heard: Instant,
@@ -54,7 +54,7 @@ pub struct SessionActor {
 }
 
 impl SessionActor {
-    pub fn new(conn: ConnId, user: Arc<str>, handshake: String, chat: Chat, cfg: SessionConfig, backlog: Backlog) -> Self {
+    pub fn new(conn: ConnId, user: Arc<str>, handshake: String, chat: Chat, cfg: SessionConfig, socket: SocketHandle) -> Self {
         let metrics = chat.metrics();
         SessionActor {
             conn,
@@ -62,7 +62,7 @@ impl SessionActor {
             handshake: Some(handshake),
             chat,
             cfg,
-            backlog,
+            socket,
             metrics,
             watching: HashSet::new(),
             last_heard: Instant::now(),
@@ -72,13 +72,6 @@ impl SessionActor {
     }
 
     fn write(&mut self, frame: impl Into<ByteString>, ctx: &mut ws::WebsocketContext<Self>) {
-        let frame = frame.into();
-        if self.backlog.add(frame.len()) > self.cfg.max_backlog_bytes {
-            Metrics::incr(&self.metrics.slow_consumers_closed);
-            tracing::info!(conn = %self.conn, user = %self.user, backlog = self.backlog.get(), "closing slow consumer");
-            self.close(close::SLOW_CONSUMER, "slow consumer: outbound backlog over budget", ctx);
-            return;
-        }
         ctx.text(frame);
     }
 
@@ -136,7 +129,7 @@ impl Actor for SessionActor {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(self.cfg.mailbox_capacity);
-        let inbox = Inbox { deliver: ctx.address().recipient(), control: ctx.address().recipient() };
+        let inbox = Inbox { deliver: ctx.address().recipient(), control: ctx.address().recipient(), socket: self.socket.clone() };
         let chat = self.chat.clone();
         let (conn, user) = (self.conn.clone(), self.user.clone());
         ctx.wait(async move { chat.open_connection(conn, user, inbox).await }.into_actor(self).map(|res, act, ctx| match res {

@@ -30,7 +30,6 @@ pub struct Config {
 pub struct Limits {
     pub max_event_bytes: usize,
     pub max_frame_bytes: usize,
-    pub max_backlog_bytes: usize,
     pub session_mailbox: usize,
     pub max_body_bytes: usize,
     pub max_presence_follows: usize,
@@ -74,7 +73,6 @@ impl Config {
         anyhow::ensure!(self.limits.max_frame_bytes >= self.limits.max_event_bytes, "limits.max_frame_bytes must be at least limits.max_event_bytes");
         anyhow::ensure!(self.limits.max_frame_bytes <= herald_proto::limits::MAX_TRANSPORT_FRAME_BYTES, "limits.max_frame_bytes must be at most 1 MiB");
         anyhow::ensure!(self.limits.session_mailbox >= 16, "limits.session_mailbox must be at least 16");
-        anyhow::ensure!(self.limits.max_backlog_bytes >= self.limits.max_frame_bytes, "limits.max_backlog_bytes must be at least limits.max_frame_bytes");
         Ok(())
     }
 
@@ -92,21 +90,22 @@ impl Config {
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
-    enum S {
-        S(String),
-        I(i64),
-        F(f64),
-        B(bool),
+    enum Scalar {
+        Text(String),
+        Int(i64),
+        Float(f64),
+        Bool(bool),
     }
-    Ok(match S::deserialize(d)? {
-        S::S(s) => s,
-        S::I(i) => i.to_string(),
-        S::F(f) => f.to_string(),
-        S::B(b) => b.to_string(),
+    Ok(match Scalar::deserialize(d)? {
+        Scalar::Text(s) => s,
+        Scalar::Int(i) => i.to_string(),
+        Scalar::Float(f) => f.to_string(),
+        Scalar::Bool(b) => b.to_string(),
     })
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closure type is figment's
 mod tests {
     use super::*;
 

@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
 use herald_actors::chat::{Caller, Chat, ChatError};
 use herald_actors::metrics::Metrics;
-use herald_actors::outbound::{Backlog, CountedBody};
+use herald_actors::outbound::{SocketFd, SocketHandle, WsBody};
 use herald_actors::session::{RejectedSession, SessionActor};
 use herald_proto::connect::ConnectPayload;
 use herald_proto::limits::MAX_TRANSPORT_FRAME_BYTES;
@@ -20,13 +20,13 @@ use std::sync::Arc;
 pub async fn connect(req: HttpRequest, stream: web::Payload, state: Data) -> Result<HttpResponse, ApiError> {
     let mut res = ws::handshake(&req).map_err(|e| ApiError::input(format!("GET /connect expects a WebSocket upgrade: {e}")))?;
     let codec = actix_http::ws::Codec::new().max_size(MAX_TRANSPORT_FRAME_BYTES);
-    let backlog = Backlog::default();
+    let socket = SocketHandle::new(req.conn_data::<SocketFd>().copied());
     let body = match accept(&req, &state).await {
         Ok(user) => {
             let conn: Arc<str> = Arc::from(uuid::Uuid::new_v4().to_string());
             let handshake = Chat::handshake_frame(&conn, &user);
-            let actor = SessionActor::new(conn, Arc::from(user.id.as_str()), handshake, state.chat.clone(), state.session.clone(), backlog.clone());
-            res.streaming(CountedBody::new(ws::WebsocketContext::with_codec(actor, stream, codec), backlog))
+            let actor = SessionActor::new(conn, Arc::from(user.id.as_str()), handshake, state.chat.clone(), state.session.clone(), socket.clone());
+            res.streaming(WsBody::new(ws::WebsocketContext::with_codec(actor, stream, codec), socket))
         }
         Err(e) => {
             Metrics::incr(&state.metrics.connections_rejected);

@@ -77,6 +77,8 @@ cleanup() {
   if [ "$rc" -ne 0 ]; then
     echo "---- herald log (last 80 lines of $LOG) ----" >&2
     tail -n 80 "$LOG" >&2 || true
+  else
+    rm -f "$LOG"
   fi
   exit "$rc"
 }

@@ -1,0 +1,289 @@
+//! Test harness: a real herald node on 127.0.0.1:0 with real HTTP and WebSocket clients (awc).
+//! Every wait has a timeout; absence of an event is proven with a barrier event published
+//! after it on the same topic (publications keep their order per topic), never with a sleep.
+
+use actix_codec::Framed;
+use awc::ws::{Codec, Frame, Message};
+use awc::BoxedSocket;
+use futures_util::{SinkExt, StreamExt};
+use herald::auth::Authenticator;
+use herald::{Config, NodeControl};
+use serde_json::{json, Value};
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+pub const KEY: &str = "test-key";
+pub const SECRET: &str = "test-secret-0123456789";
+pub const WAIT: Duration = Duration::from_secs(5);
+
+pub struct TestNode {
+    pub addr: SocketAddr,
+    pub control: NodeControl,
+    pub auth: Authenticator,
+}
+
+/// Boots a node with the test defaults, changed by `tweak`.
+pub async fn spawn_node_with(tweak: impl FnOnce(&mut Config)) -> TestNode {
+    let mut config = Config::defaults();
+    config.api_key = KEY.into();
+    config.api_secret = SECRET.into();
+    config.workers = 2;
+    config.timing.shutdown_timeout_secs = 1;
+    tweak(&mut config);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    let addr = listener.local_addr().unwrap();
+    let node = herald::run(listener, config).expect("node boots");
+    actix_web::rt::spawn(node.server);
+    TestNode { addr, control: node.control, auth: Authenticator::new(KEY, SECRET, 0) }
+}
+
+pub async fn spawn_node() -> TestNode {
+    spawn_node_with(|_| {}).await
+}
+
+/// A unique id for this test run.
+pub fn uid(prefix: &str) -> String {
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub content_type: String,
+}
+
+impl TestNode {
+    pub fn url(&self, path: &str) -> String {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("http://{}{path}{sep}api_key={KEY}", self.addr)
+    }
+
+    pub fn user_token(&self, user: &str) -> String {
+        self.auth.user_token(user, None)
+    }
+
+    /// A request with `token` (None: no Authorization header).
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let client = awc::Client::builder().timeout(WAIT).finish();
+        let mut req = client.request(method.parse().unwrap(), self.url(path));
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", t.to_owned())).insert_header(("stream-auth-type", "jwt"));
+        }
+        let mut res = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        }
+        .expect("request answered");
+        let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let bytes = res.body().limit(16 << 20).await.expect("body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status: res.status().as_u16(), body, content_type }
+    }
+
+    /// A server-token call.
+    pub async fn server(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
+        self.call(method, path, Some(&self.auth.server_token()), body).await
+    }
+
+    /// A user-token call.
+    pub async fn as_user(&self, user: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
+        self.call(method, path, Some(&self.user_token(user)), body).await
+    }
+
+    pub async fn upsert_users(&self, ids: &[&str]) {
+        let users: serde_json::Map<String, Value> = ids.iter().map(|id| (id.to_string(), json!({"id": id, "name": id.to_uppercase()}))).collect();
+        let r = self.server("POST", "/users", Some(json!({"users": users}))).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+
+    /// Creates `type:id` with `members` (server side, created by the first member).
+    pub async fn create_channel(&self, kind: &str, id: &str, members: &[&str]) {
+        let creator = members.first().copied().unwrap_or("creator");
+        if members.is_empty() {
+            self.upsert_users(&[creator]).await;
+        }
+        let body = json!({"data": {"members": members, "created_by_id": creator, "name": id}});
+        let r = self.server("POST", &format!("/channels/{kind}/{id}/query"), Some(body)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+
+    /// Opens a socket for `user` and reads the handshake.
+    pub async fn connect(&self, user: &str) -> Ws {
+        let ws = self.connect_raw(user, &self.user_token(user), json!({"user_id": user, "user_details": {"id": user}})).await;
+        let mut ws = ws;
+        let first = ws.next_json().await.expect("handshake frame");
+        assert_eq!(first["type"], "health.check", "{first}");
+        ws.connection_id = first["connection_id"].as_str().expect("connection_id").to_owned();
+        ws.handshake = first;
+        ws
+    }
+
+    /// Opens a socket with the given token and connect payload; no frame read yet.
+    pub async fn connect_raw(&self, _user: &str, token: &str, payload: Value) -> Ws {
+        let url = format!(
+            "ws://{}/connect?json={}&api_key={KEY}&authorization={}&stream-auth-type=jwt",
+            self.addr,
+            urlencode(&payload.to_string()),
+            urlencode(token)
+        );
+        let (_, framed) = awc::Client::builder().max_http_version(awc::http::Version::HTTP_11).finish().ws(url).max_frame_size(2 << 20).connect().await.expect("websocket upgrade");
+        Ws { framed, connection_id: String::new(), handshake: Value::Null }
+    }
+
+    /// Watches `type:id` on `ws` as its user (REST with connection_id), returning the state.
+    pub async fn watch(&self, ws: &Ws, user: &str, cid: &str, presence: bool) -> Value {
+        let (kind, id) = cid.split_once(':').unwrap();
+        let path = format!("/channels/{kind}/{id}/query?connection_id={}", ws.connection_id);
+        let r = self.as_user(user, "POST", &path, Some(json!({"state": true, "watch": true, "presence": presence}))).await;
+        assert_eq!(r.status, 201, "watch {cid}: {}", r.body);
+        r.body
+    }
+
+    /// Sends a custom channel event as the server on behalf of `user`.
+    pub async fn channel_event(&self, cid: &str, user: &str, event: Value) -> Reply {
+        let (kind, id) = cid.split_once(':').unwrap();
+        let mut event = event;
+        event["user_id"] = user.into();
+        self.server("POST", &format!("/channels/{kind}/{id}/event"), Some(json!({ "event": event }))).await
+    }
+
+    /// Publishes a barrier custom event on the channel; see [`Ws::assert_none_before`].
+    pub async fn channel_barrier(&self, cid: &str, user: &str) -> String {
+        let mark = uid("barrier");
+        let r = self.channel_event(cid, user, json!({"type": "barrier", "mark": mark})).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        mark
+    }
+
+    /// Publishes a barrier user event to `user`.
+    pub async fn user_barrier(&self, user: &str) -> String {
+        let mark = uid("barrier");
+        let r = self.server("POST", &format!("/users/{user}/event"), Some(json!({"event": {"type": "barrier", "mark": mark}}))).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        mark
+    }
+
+    pub async fn metric(&self, name: &str) -> u64 {
+        let client = awc::Client::new();
+        let mut res = client.get(format!("http://{}/metrics", self.addr)).send().await.unwrap();
+        let text = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+        text.lines().find_map(|l| l.strip_prefix(&format!("herald_{name} "))).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+    }
+
+    pub async fn stop(self) {
+        self.control.handle.stop(false).await;
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A client socket.
+pub struct Ws {
+    pub framed: Framed<BoxedSocket, Codec>,
+    pub connection_id: String,
+    pub handshake: Value,
+}
+
+/// What came off a socket.
+#[derive(Debug)]
+pub enum Incoming {
+    Json(Value),
+    Closed(Option<u16>),
+}
+
+impl Ws {
+    pub async fn send_text(&mut self, text: impl Into<String>) {
+        self.framed.send(Message::Text(text.into().into())).await.expect("send frame");
+    }
+
+    /// The next text frame or close, within the timeout; None on timeout.
+    pub async fn next_incoming(&mut self, within: Duration) -> Option<Incoming> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.framed.next()).await.ok()?;
+            match frame {
+                Some(Ok(Frame::Text(bytes))) => return Some(Incoming::Json(serde_json::from_slice(&bytes).expect("text frames are JSON"))),
+                Some(Ok(Frame::Close(reason))) => return Some(Incoming::Closed(reason.map(|r| u16::from(r.code)))),
+                Some(Ok(Frame::Ping(p))) => {
+                    let _ = self.framed.send(Message::Pong(p)).await;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return Some(Incoming::Closed(None)),
+            }
+        }
+    }
+
+    /// The next JSON frame (panics on close).
+    pub async fn next_json(&mut self) -> Option<Value> {
+        match self.next_incoming(WAIT).await? {
+            Incoming::Json(v) => Some(v),
+            Incoming::Closed(code) => panic!("socket closed ({code:?}) while waiting for a frame"),
+        }
+    }
+
+    /// Waits for an event of `kind` matching `pred`, skipping others (and heartbeats).
+    pub async fn wait_for(&mut self, kind: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_incoming(left).await {
+                Some(Incoming::Json(v)) if v["type"] == kind && pred(&v) => return v,
+                Some(Incoming::Json(_)) => continue,
+                Some(Incoming::Closed(code)) => panic!("socket closed ({code:?}) while waiting for {kind}"),
+                None => panic!("no {kind} event within {WAIT:?}"),
+            }
+        }
+    }
+
+    pub async fn event(&mut self, kind: &str) -> Value {
+        self.wait_for(kind, |_| true).await
+    }
+
+    /// Reads up to the barrier `mark`, failing if an event of a `forbidden` type arrives first.
+    pub async fn assert_none_before(&mut self, mark: &str, forbidden: &[&str]) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_incoming(left).await {
+                Some(Incoming::Json(v)) if v["mark"] == mark => return,
+                Some(Incoming::Json(v)) => {
+                    let kind = v["type"].as_str().unwrap_or("");
+                    assert!(!forbidden.contains(&kind), "unexpected {kind}: {v}");
+                }
+                Some(Incoming::Closed(code)) => panic!("socket closed ({code:?}) before the barrier"),
+                None => panic!("barrier {mark} not received within {WAIT:?}"),
+            }
+        }
+    }
+
+    /// Sends a heartbeat and waits for its answer: proves the connection is open and serving.
+    pub async fn assert_alive(&mut self) {
+        self.send_text(json!([{"type": "health.check", "client_id": "test"}]).to_string()).await;
+        let hc = self.event("health.check").await;
+        assert_eq!(hc["connection_id"], self.connection_id.as_str());
+    }
+
+    /// Waits for the close frame; returns its code.
+    pub async fn closed(&mut self) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_incoming(left).await {
+                Some(Incoming::Closed(code)) => return code,
+                Some(Incoming::Json(_)) => continue,
+                None => panic!("socket not closed in time"),
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.framed.send(Message::Close(None)).await;
+    }
+}
