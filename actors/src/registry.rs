@@ -69,13 +69,8 @@ impl RegistryActor {
 
     /// Takes a reference on the channel actor; true when the topic is new (subscribe needed).
     fn retain_channel(&mut self, cid: &Arc<str>) -> bool {
-        if let Some(local) = self.channels.get_mut(cid) {
-            local.refs += 1;
-            return false;
-        }
-        let addr = ChannelActor::new(self.metrics.clone()).start();
-        self.channels.insert(cid.clone(), Local { addr, refs: 1 });
-        true
+        let metrics = self.metrics.clone();
+        retain(&mut self.channels, cid, || ChannelActor::new(metrics).start())
     }
 
     /// Drops a reference; true when it was the last (unsubscribe needed).
@@ -84,13 +79,8 @@ impl RegistryActor {
     }
 
     fn retain_user(&mut self, user: &Arc<str>) -> bool {
-        if let Some(local) = self.users.get_mut(user) {
-            local.refs += 1;
-            return false;
-        }
-        let addr = UserActor::new(self.metrics.clone()).start();
-        self.users.insert(user.clone(), Local { addr, refs: 1 });
-        true
+        let metrics = self.metrics.clone();
+        retain(&mut self.users, user, || UserActor::new(metrics).start())
     }
 
     fn release_user(&mut self, user: &Arc<str>) -> bool {
@@ -158,6 +148,17 @@ impl RegistryActor {
     }
 }
 
+/// Takes a reference on the actor for `key`, starting it if needed; true when it was started.
+fn retain<A: Actor>(map: &mut HashMap<Arc<str>, Local<A>>, key: &Arc<str>, start: impl FnOnce() -> Addr<A>) -> bool {
+    if let Some(local) = map.get_mut(key) {
+        local.refs += 1;
+        return false;
+    }
+    map.insert(key.clone(), Local { addr: start(), refs: 1 });
+    true
+}
+
+/// Drops a reference; true when it was the last (the actor stops once its mailbox is drained).
 fn release<A: Actor>(map: &mut HashMap<Arc<str>, Local<A>>, key: &Arc<str>) -> bool {
     let Some(local) = map.get_mut(key) else { return false };
     local.refs -= 1;

@@ -14,17 +14,25 @@ pub struct Page {
     pub offset: Option<usize>,
 }
 
-/// `POST /channels/{type}/{id}/query` and `POST /channels/{type}/query`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct QueryChannelRequest {
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub data: JsonMap,
+/// What a channel query asks for besides the state: `watch` ties the caller's connection to the
+/// channel, `presence` makes it follow the members' presence.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct StateFlags {
     #[serde(default)]
     pub state: bool,
     #[serde(default)]
     pub watch: bool,
     #[serde(default)]
     pub presence: bool,
+}
+
+/// `POST /channels/{type}/{id}/query` and `POST /channels/{type}/query`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QueryChannelRequest {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub data: JsonMap,
+    #[serde(flatten)]
+    pub flags: StateFlags,
     #[serde(default)]
     pub members: Option<Page>,
     #[serde(default)]
@@ -52,12 +60,8 @@ pub struct QueryChannelsRequest {
     pub limit: Option<usize>,
     #[serde(default)]
     pub offset: Option<usize>,
-    #[serde(default)]
-    pub state: bool,
-    #[serde(default)]
-    pub watch: bool,
-    #[serde(default)]
-    pub presence: bool,
+    #[serde(flatten)]
+    pub flags: StateFlags,
     #[serde(default)]
     pub member_limit: Option<usize>,
     /// Server-side callers may query as a user.

@@ -3,12 +3,12 @@
 
 use super::access::Access;
 use super::users::match_values;
-use super::views::{channel_event, channel_json, channel_state_json, member_json, StateParts};
+use super::views::{channel_event, channel_json, channel_state_json, StateParts};
 use super::{Caller, Chat, ChatError, ChatResult};
 use crate::clock;
 use herald_proto::api::{named_user_id, MemberInput, QueryChannelRequest, QueryChannelsRequest, SortKey};
 use herald_proto::channel::{
-    parse_cid, valid_channel_id, ChannelRecord, ChannelTypeConfig, MemberRecord, CHANNEL_MANAGED_FIELDS, ROLE_MEMBER,
+    parse_cid, valid_channel_id, ChannelRecord, ChannelTypeConfig, MemberRecord, CHANNEL_MANAGED_FIELDS,
 };
 use herald_proto::limits::{QUERY_CHANNELS_DEFAULT_LIMIT, QUERY_CHANNELS_MAX_LIMIT};
 use herald_proto::user::User;
@@ -100,7 +100,7 @@ impl Chat {
             None => self.create_channel(caller, acting.as_ref(), kind, &id, &req.data, members).await?,
         };
         let loaded = Loaded { channel, config };
-        let sub = Subscribe { watch: req.watch, presence: req.presence, conn };
+        let sub = Subscribe { watch: req.flags.watch, presence: req.flags.presence, conn };
         let member_limit = req.members.as_ref().and_then(|p| p.limit).unwrap_or(STATE_MEMBER_LIMIT);
         self.channel_state(caller, acting.as_ref(), &loaded, sub, member_limit, true).await
     }
@@ -145,7 +145,7 @@ impl Chat {
         };
         let (channel, created) = self.store().create_channel(record).await?;
         if created && !members.is_empty() {
-            self.add_members(&channel.cid, members, acting).await?;
+            self.add_members(&channel.cid, members).await?;
         }
         Ok(channel)
     }
@@ -227,7 +227,7 @@ impl Chat {
         sort_channels(&mut matched, &req.sort, &counts);
         let limit = req.limit.unwrap_or(QUERY_CHANNELS_DEFAULT_LIMIT).min(QUERY_CHANNELS_MAX_LIMIT);
         let member_limit = req.member_limit.unwrap_or(STATE_MEMBER_LIMIT);
-        let sub = Subscribe { watch: req.watch, presence: req.presence, conn };
+        let sub = Subscribe { watch: req.flags.watch, presence: req.flags.presence, conn };
         let mut out = Vec::new();
         for loaded in matched.iter().skip(req.offset.unwrap_or(0)).take(limit) {
             out.push(self.channel_state(caller, acting.as_ref(), loaded, sub, member_limit, false).await?);
@@ -312,49 +312,6 @@ impl Chat {
             self.publish_to_user(&m.user_id, Some(cid), &note).await?;
         }
         Ok(payload)
-    }
-
-    /// Builds member records for inputs, adding them; returns (member json, user) of the new ones.
-    pub(crate) async fn add_members(&self, cid: &str, inputs: Vec<MemberInput>, acting: Option<&User>) -> ChatResult<Vec<MemberRecord>> {
-        let users = self.require_users(inputs.iter().map(|m| m.user_id.clone()).collect()).await?;
-        let now = clock::now();
-        let existing: BTreeSet<String> = self.store().get_members(cid).await?.into_iter().map(|m| m.user_id).collect();
-        let records: Vec<MemberRecord> = inputs
-            .into_iter()
-            .filter(|m| !existing.contains(&m.user_id))
-            .map(|m| MemberRecord {
-                user_id: m.user_id,
-                channel_role: m.channel_role.unwrap_or_else(|| ROLE_MEMBER.to_owned()),
-                created_at: now.clone(),
-                updated_at: now.clone(),
-                banned: false,
-                shadow_banned: false,
-                notifications_muted: false,
-                custom: m.custom,
-            })
-            .collect();
-        let added: Vec<MemberRecord> = self.store().upsert_members(cid, records).await?.into_iter().filter(|(_, new)| *new).map(|(m, _)| m).collect();
-        if added.is_empty() {
-            return Ok(added);
-        }
-        let loaded = self.load_channel(cid).await?;
-        let payload = self.channel_payload(&loaded).await?;
-        for m in &added {
-            let user = users.get(&m.user_id);
-            let mj = member_json(m, user);
-            let uj = mj.get("user").cloned().unwrap_or(Value::Null);
-            let mut event = channel_event("member.added", &loaded.channel);
-            event.insert("member".into(), mj.clone());
-            event.insert("user".into(), uj.clone());
-            self.publish_to_channel(cid, &event).await?;
-            let mut note = channel_event("notification.added_to_channel", &loaded.channel);
-            note.insert("channel".into(), payload.clone());
-            note.insert("member".into(), mj);
-            note.insert("user".into(), uj);
-            self.publish_to_user(&m.user_id, Some(cid), &note).await?;
-        }
-        let _ = acting;
-        Ok(added)
     }
 }
 

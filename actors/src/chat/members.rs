@@ -8,7 +8,8 @@ use super::views::{channel_event, member_json, user_json};
 use super::{Caller, Chat, ChatError, ChatResult};
 use crate::clock;
 use herald_proto::api::{named_user_id, MemberInput, PartialUpdateChannelRequest, UpdateChannelRequest};
-use herald_proto::channel::{ChannelRecord, CHANNEL_MANAGED_FIELDS, ROLE_MEMBER, ROLE_MODERATOR};
+use herald_proto::channel::{ChannelRecord, MemberRecord, CHANNEL_MANAGED_FIELDS, ROLE_MEMBER, ROLE_MODERATOR};
+use std::collections::BTreeSet;
 use herald_proto::user::User;
 use herald_proto::JsonMap;
 use serde_json::Value;
@@ -30,7 +31,7 @@ impl Chat {
         }
         let adds = MemberInput::parse_list(&req.add_members).map_err(ChatError::input)?;
         if !adds.is_empty() {
-            self.add_members(cid, adds, acting.as_ref()).await?;
+            self.add_members(cid, adds).await?;
         }
         if !req.remove_members.is_empty() {
             self.remove_members(&loaded, &req.remove_members).await?;
@@ -138,17 +139,8 @@ impl Chat {
         let payload = self.channel_payload(loaded).await?;
         for m in &removed {
             let user = self.store().get_user(&m.user_id).await?;
-            let mj = member_json(m, user.as_ref());
-            let uj = mj.get("user").cloned().unwrap_or(Value::Null);
-            let mut event = channel_event("member.removed", &loaded.channel);
-            event.insert("user".into(), uj.clone());
-            event.insert("member".into(), mj.clone());
-            self.publish_to_channel(cid, &event).await?;
-            let mut note = channel_event("notification.removed_from_channel", &loaded.channel);
-            note.insert("channel".into(), payload.clone());
-            note.insert("member".into(), mj);
-            note.insert("user".into(), uj);
-            self.publish_to_user(&m.user_id, Some(cid), &note).await?;
+            let note = ("notification.removed_from_channel", &payload);
+            self.announce_member(loaded, m, user.as_ref(), "member.removed", Some(note)).await?;
         }
         Ok(())
     }
@@ -167,11 +159,60 @@ impl Chat {
             member.updated_at = clock::now();
             self.store().upsert_members(cid, vec![member.clone()]).await?;
             let user = self.store().get_user(id).await?;
-            let mj = member_json(&member, user.as_ref());
-            let mut event = channel_event("member.updated", &loaded.channel);
-            event.insert("user".into(), mj.get("user").cloned().unwrap_or(Value::Null));
-            event.insert("member".into(), mj);
-            self.publish_to_channel(cid, &event).await?;
+            self.announce_member(loaded, &member, user.as_ref(), "member.updated", None).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds the members that are not members yet (every user must exist); member.added and
+    /// notification.added_to_channel for each. Returns the added ones.
+    pub(crate) async fn add_members(&self, cid: &str, inputs: Vec<MemberInput>) -> ChatResult<Vec<MemberRecord>> {
+        let users = self.require_users(inputs.iter().map(|m| m.user_id.clone()).collect()).await?;
+        let now = clock::now();
+        let existing: BTreeSet<String> = self.store().get_members(cid).await?.into_iter().map(|m| m.user_id).collect();
+        let records: Vec<MemberRecord> = inputs
+            .into_iter()
+            .filter(|m| !existing.contains(&m.user_id))
+            .map(|m| MemberRecord {
+                user_id: m.user_id,
+                channel_role: m.channel_role.unwrap_or_else(|| ROLE_MEMBER.to_owned()),
+                created_at: now.clone(),
+                updated_at: now.clone(),
+                banned: false,
+                shadow_banned: false,
+                notifications_muted: false,
+                custom: m.custom,
+            })
+            .collect();
+        let added: Vec<MemberRecord> = self.store().upsert_members(cid, records).await?.into_iter().filter(|(_, new)| *new).map(|(m, _)| m).collect();
+        if added.is_empty() {
+            return Ok(added);
+        }
+        let loaded = self.load_channel(cid).await?;
+        let payload = self.channel_payload(&loaded).await?;
+        for m in &added {
+            let note = ("notification.added_to_channel", &payload);
+            self.announce_member(&loaded, m, users.get(&m.user_id), "member.added", Some(note)).await?;
+        }
+        Ok(added)
+    }
+
+    /// Publishes `kind` (member.*) to the watchers and, with `note` (type, channel payload), the
+    /// notification to the member's connections that are not watching. `user` on both is the member.
+    async fn announce_member(&self, loaded: &Loaded, member: &MemberRecord, user: Option<&User>, kind: &str, note: Option<(&str, &Value)>) -> ChatResult<()> {
+        let cid = loaded.channel.cid.as_str();
+        let mj = member_json(member, user);
+        let uj = mj.get("user").cloned().unwrap_or(Value::Null);
+        let mut event = channel_event(kind, &loaded.channel);
+        event.insert("member".into(), mj.clone());
+        event.insert("user".into(), uj.clone());
+        self.publish_to_channel(cid, &event).await?;
+        if let Some((note_kind, channel)) = note {
+            let mut note = channel_event(note_kind, &loaded.channel);
+            note.insert("channel".into(), channel.clone());
+            note.insert("member".into(), mj);
+            note.insert("user".into(), uj);
+            self.publish_to_user(&member.user_id, Some(cid), &note).await?;
         }
         Ok(())
     }
