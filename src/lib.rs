@@ -39,10 +39,15 @@ pub struct NodeControl {
 }
 
 impl NodeControl {
+    /// Marks the node as draining: /readyz answers 503 so load balancers stop sending to it.
+    pub fn set_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
     /// Graceful stop: /readyz turns 503, every socket is closed with the reconnect code 4000
     /// (clients reconnect, to another node behind a load balancer), then the HTTP server stops.
     pub async fn shutdown(&self) {
-        self.draining.store(true, Ordering::Relaxed);
+        self.set_draining();
         let closed = self
             .chat
             .registry()

@@ -7,6 +7,7 @@ mod auth;
 mod channel_events;
 mod channels;
 mod frames;
+mod lifecycle;
 mod members;
 mod presence;
 mod rest;
