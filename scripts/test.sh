@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # herald's one test command (README "Test it"; .ci/run calls it):
-#   1. checks the tools it needs and says which is missing,
+#   1. checks the tools it needs and says which is missing, and the formatting,
 #   2. builds the workspace and runs every Rust test (unit + integration on 127.0.0.1:0),
 #   3. runs the official-SDK suite (stream-chat npm + PyPI, pinned, installed into tests/sdk/).
 # Nothing is skipped: a missing tool or a failing suite fails the run.
@@ -15,6 +15,9 @@ need node "Node.js 18+ runs the official stream-chat JS client"
 need npm "npm installs the pinned stream-chat package into tests/sdk/node_modules"
 need python3 "Python 3.9+ runs the official stream-chat Python SDK"
 need curl "the SDK suite polls the node's /hi with curl"
+
+echo "==> cargo fmt --check (rustfmt.toml)"
+cargo fmt --all -- --check || die "formatting differs from rustfmt.toml: run 'cargo fmt --all'"
 
 echo "==> cargo build"
 cargo build --workspace --all-targets --locked

@@ -58,7 +58,10 @@ impl Authenticator {
         let token = token.trim();
         let token = token.strip_prefix("Bearer ").unwrap_or(token);
         if token.is_empty() {
-            return Err(ApiError::new(ErrorCode::AuthFailed, "JWTAuth error: a token is required (Authorization header or authorization query parameter)"));
+            return Err(ApiError::new(
+                ErrorCode::AuthFailed,
+                "JWTAuth error: a token is required (Authorization header or authorization query parameter)",
+            ));
         }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
@@ -66,8 +69,13 @@ impl Authenticator {
         validation.validate_aud = false;
         validation.required_spec_claims = HashSet::new();
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| match e.kind() {
-            ErrorKind::InvalidSignature => ApiError::new(ErrorCode::TokenSignatureInvalid, "JWTAuth error: signature is not valid. Make sure the token is created using the secret key from the app"),
-            ErrorKind::InvalidAlgorithm => ApiError::new(ErrorCode::TokenSignatureInvalid, "JWTAuth error: tokens must be signed with HS256"),
+            ErrorKind::InvalidSignature => ApiError::new(
+                ErrorCode::TokenSignatureInvalid,
+                "JWTAuth error: signature is not valid. Make sure the token is created using the secret key from the app",
+            ),
+            ErrorKind::InvalidAlgorithm => {
+                ApiError::new(ErrorCode::TokenSignatureInvalid, "JWTAuth error: tokens must be signed with HS256")
+            }
             _ => ApiError::new(ErrorCode::AuthFailed, format!("JWTAuth error: token is malformed ({e})")),
         })?;
         let claims = claims.claims;
@@ -104,7 +112,8 @@ impl Authenticator {
 
     /// A server token (`{"server": true}`).
     pub fn server_token(&self) -> String {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &serde_json::json!({"server": true}), &self.encoding).expect("HS256 signing cannot fail")
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &serde_json::json!({"server": true}), &self.encoding)
+            .expect("HS256 signing cannot fail")
     }
 }
 
@@ -135,7 +144,9 @@ mod tests {
         assert_eq!(code(a.verify("not.a.jwt")), 5);
         assert_eq!(code(a.verify("")), 5);
         assert_eq!(code(a.verify(&sign(serde_json::json!({"foo":1}), "secret"))), 5);
-        let hs512 = jsonwebtoken::encode(&Header::new(Algorithm::HS512), &serde_json::json!({"user_id":"a"}), &EncodingKey::from_secret(b"secret")).unwrap();
+        let hs512 =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS512), &serde_json::json!({"user_id":"a"}), &EncodingKey::from_secret(b"secret"))
+                .unwrap();
         assert_eq!(code(a.verify(&hs512)), 43);
     }
 

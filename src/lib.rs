@@ -48,12 +48,8 @@ impl NodeControl {
     /// (clients reconnect, to another node behind a load balancer), then the HTTP server stops.
     pub async fn shutdown(&self) {
         self.set_draining();
-        let closed = self
-            .chat
-            .registry()
-            .send(CloseAll { code: herald_proto::close::SHUTDOWN, reason: "node shutting down" })
-            .await
-            .unwrap_or(0);
+        let closed =
+            self.chat.registry().send(CloseAll { code: herald_proto::close::SHUTDOWN, reason: "node shutting down" }).await.unwrap_or(0);
         tracing::info!(closed, "closed client sockets for shutdown");
         self.handle.stop(true).await;
     }
@@ -69,13 +65,11 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
     let (bus, inbound) = MemoryBus::new();
     let bus: Arc<dyn Bus> = Arc::new(bus);
     let registry = RegistryActor::start(bus.clone(), inbound, metrics.clone());
-    let limits = ChatLimits {
-        max_event_bytes: config.limits.max_event_bytes,
-        max_presence_follows: config.limits.max_presence_follows,
-    };
+    let limits = ChatLimits { max_event_bytes: config.limits.max_event_bytes, max_presence_follows: config.limits.max_presence_follows };
     let chat = Chat::new(store, bus, registry, metrics.clone(), limits);
     let draining = Arc::new(AtomicBool::new(false));
-    let node_id = if config.node_id.is_empty() { format!("herald-{}", &uuid::Uuid::new_v4().to_string()[..8]) } else { config.node_id.clone() };
+    let node_id =
+        if config.node_id.is_empty() { format!("herald-{}", &uuid::Uuid::new_v4().to_string()[..8]) } else { config.node_id.clone() };
     let state = web::Data::new(http::AppState {
         chat: chat.clone(),
         auth: auth::Authenticator::new(&config.api_key, &config.api_secret, config.timing.jwt_leeway_secs),

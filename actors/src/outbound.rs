@@ -11,7 +11,10 @@
 //! Soundness: the handle holds the connection's raw fd (no dup, so no extra descriptor per
 //! connection). [`WsBody`] clears it when dropped, under the same lock `shutdown` takes. The
 //! HTTP/1 dispatcher drops a response body before it drops (and closes) the connection's I/O,
-//! so the fd is always the connection's own while the handle holds it.
+//! so the fd is always the connection's own while the handle holds it. Checked against
+//! actix-http 3.20 (pinned in Cargo.lock): `InnerDispatcher` declares `state` (which owns the
+//! body) before `io` and has no `Drop` of its own; the one path that moves `io` out early is the
+//! HTTP upgrade service, which actix-web does not install. Re-check on an actix-http upgrade.
 
 use bytes::Bytes;
 use futures_util::Stream;

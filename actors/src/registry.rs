@@ -56,15 +56,8 @@ pub enum RegistryError {
 impl RegistryActor {
     /// Starts the registry reading publications from `inbound` (the bus's receiver).
     pub fn start(bus: Arc<dyn Bus>, inbound: mpsc::Receiver<Publication>, metrics: Arc<Metrics>) -> Addr<RegistryActor> {
-        RegistryActor {
-            bus,
-            metrics,
-            inbound: Some(inbound),
-            conns: HashMap::new(),
-            channels: HashMap::new(),
-            users: HashMap::new(),
-        }
-        .start()
+        RegistryActor { bus, metrics, inbound: Some(inbound), conns: HashMap::new(), channels: HashMap::new(), users: HashMap::new() }
+            .start()
     }
 
     /// Takes a reference on the channel actor; true when the topic is new (subscribe needed).
@@ -258,9 +251,9 @@ impl Handler<Unregister> for RegistryActor {
 }
 
 /// A connection starts watching a channel. `user` must own the connection (None: any user,
-/// for server-side calls). Replies whether the connection was not watching before.
+/// for server-side calls). Replies the connection's user if it was not watching before.
 #[derive(Message)]
-#[rtype(result = "Result<bool, RegistryError>")]
+#[rtype(result = "Result<Option<Arc<str>>, RegistryError>")]
 pub struct Watch {
     pub conn: ConnId,
     pub cid: Arc<str>,
@@ -278,23 +271,23 @@ impl RegistryActor {
 }
 
 impl Handler<Watch> for RegistryActor {
-    type Result = AtomicResponse<Self, Result<bool, RegistryError>>;
+    type Result = AtomicResponse<Self, Result<Option<Arc<str>>, RegistryError>>;
     fn handle(&mut self, msg: Watch, _: &mut Context<Self>) -> Self::Result {
         let entry = match self.owned_entry(&msg.conn, &msg.user) {
             Ok(entry) => entry,
             Err(e) => return AtomicResponse::new(Box::pin(fut::ready(Err(e)))),
         };
         if !entry.watching.insert(msg.cid.clone()) {
-            return AtomicResponse::new(Box::pin(fut::ready(Ok(false))));
+            return AtomicResponse::new(Box::pin(fut::ready(Ok(None))));
         }
-        let inbox = entry.inbox.clone();
+        let (inbox, user) = (entry.inbox.clone(), entry.user.clone());
         inbox.control.do_send(Control::Watching { cid: msg.cid.clone(), on: true });
         let new = self.retain_channel(&msg.cid);
         if let Some(local) = self.channels.get(&msg.cid) {
             local.addr.do_send(Join { conn: msg.conn.clone(), inbox });
         }
         let (conn, cid) = (msg.conn, msg.cid.clone());
-        self.subscribe_then(new, Topic::Channel(msg.cid), true, move |act: &mut Self| {
+        self.subscribe_then(new, Topic::Channel(msg.cid), Some(user), move |act: &mut Self| {
             if let Some(entry) = act.conns.get_mut(&conn) {
                 entry.watching.remove(&cid);
                 entry.inbox.control.do_send(Control::Watching { cid: cid.clone(), on: false });
@@ -418,18 +411,3 @@ impl Handler<GetLocalCounts> for RegistryActor {
         MessageResult(LocalCounts { connections: self.conns.len(), channel_actors: self.channels.len(), user_actors: self.users.len() })
     }
 }
-
-/// The user a local connection belongs to.
-#[derive(Message)]
-#[rtype(result = "Option<Arc<str>>")]
-pub struct ConnectionUser {
-    pub conn: ConnId,
-}
-
-impl Handler<ConnectionUser> for RegistryActor {
-    type Result = Option<Arc<str>>;
-    fn handle(&mut self, msg: ConnectionUser, _: &mut Context<Self>) -> Option<Arc<str>> {
-        self.conns.get(&msg.conn).map(|e| e.user.clone())
-    }
-}
-

@@ -71,10 +71,6 @@ impl SessionActor {
         }
     }
 
-    fn write(&mut self, frame: impl Into<ByteString>, ctx: &mut ws::WebsocketContext<Self>) {
-        ctx.text(frame);
-    }
-
     fn close(&mut self, code: u16, reason: &str, ctx: &mut ws::WebsocketContext<Self>) {
         if self.closing {
             return;
@@ -86,7 +82,7 @@ impl SessionActor {
 
     fn reject_frame(&mut self, body: ApiErrorBody, ctx: &mut ws::WebsocketContext<Self>) {
         Metrics::incr(&self.metrics.inbound_frames_rejected);
-        self.write(body.to_socket_frame(true), ctx);
+        ctx.text(body.to_socket_frame(true));
     }
 
     fn heartbeat(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
@@ -96,8 +92,7 @@ impl SessionActor {
             return;
         }
         ctx.ping(b"");
-        let frame = Chat::health_check_frame(&self.conn);
-        self.write(frame, ctx);
+        ctx.text(Chat::health_check_frame(&self.conn));
     }
 
     fn on_text(&mut self, text: ByteString, ctx: &mut ws::WebsocketContext<Self>) {
@@ -106,7 +101,7 @@ impl SessionActor {
             return self.reject_frame(ApiErrorBody::new(ErrorCode::PayloadTooBig, msg), ctx);
         }
         match parse_inbound(&text) {
-            Ok(InboundFrame::HealthCheck) => self.write(Chat::health_check_frame(&self.conn), ctx),
+            Ok(InboundFrame::HealthCheck) => ctx.text(Chat::health_check_frame(&self.conn)),
             Ok(InboundFrame::ChannelEvent { cid, event }) => {
                 let chat = self.chat.clone();
                 let caller = Caller::User(self.user.to_string());
@@ -137,12 +132,12 @@ impl Actor for SessionActor {
                 act.registered = true;
                 Metrics::incr(&act.metrics.connections_opened);
                 if let Some(handshake) = act.handshake.take() {
-                    act.write(handshake, ctx);
+                    ctx.text(handshake);
                 }
                 ctx.run_interval(act.cfg.heartbeat, |act, ctx| act.heartbeat(ctx));
             }
             Err(e) => {
-                act.write(e.body().to_socket_frame(false), ctx);
+                ctx.text(e.body().to_socket_frame(false));
                 act.close(close::SHUTDOWN, "node could not register the connection", ctx);
             }
         }));
@@ -200,7 +195,7 @@ impl Handler<Deliver> for SessionActor {
             return;
         }
         Metrics::incr(&self.metrics.frames_delivered);
-        self.write(msg.frame, ctx);
+        ctx.text(msg.frame);
     }
 }
 

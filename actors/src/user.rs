@@ -90,9 +90,9 @@ impl Handler<UserFanout> for UserActor {
         let metrics = &self.metrics;
         let frame = &msg.frame;
         match msg.route {
-            Route::UserConnections { skip_watching } => self.sessions.retain(|_, inbox| {
-                inbox.offer(Deliver { frame: frame.clone(), skip_watching: skip_watching.clone() }, metrics)
-            }),
+            Route::UserConnections { skip_watching } => self
+                .sessions
+                .retain(|_, inbox| inbox.offer(Deliver { frame: frame.clone(), skip_watching: skip_watching.clone() }, metrics)),
             Route::Presence { own } => {
                 if own {
                     self.sessions.retain(|_, inbox| inbox.offer(Deliver { frame: frame.clone(), skip_watching: None }, metrics));

@@ -85,11 +85,7 @@ impl MemberInput {
         match v {
             Value::String(id) => Some(MemberInput { user_id: id.clone(), channel_role: None, custom: JsonMap::new() }),
             Value::Object(obj) => {
-                let user_id = obj
-                    .get("user_id")
-                    .and_then(Value::as_str)
-                    .or_else(|| obj.get("user")?.get("id")?.as_str())?
-                    .to_owned();
+                let user_id = obj.get("user_id").and_then(Value::as_str).or_else(|| obj.get("user")?.get("id")?.as_str())?.to_owned();
                 let channel_role = obj.get("channel_role").and_then(Value::as_str).map(str::to_owned);
                 let mut custom = obj.clone();
                 for k in ["user_id", "user", "channel_role", "role", "created_at", "updated_at", "banned", "shadow_banned"] {
@@ -102,7 +98,10 @@ impl MemberInput {
     }
 
     pub fn parse_list(values: &[Value]) -> Result<Vec<MemberInput>, String> {
-        values.iter().map(|v| MemberInput::parse(v).ok_or_else(|| format!("invalid member {v}: expected a user id or an object with user_id"))).collect()
+        values
+            .iter()
+            .map(|v| MemberInput::parse(v).ok_or_else(|| format!("invalid member {v}: expected a user id or an object with user_id")))
+            .collect()
     }
 }
 
@@ -203,7 +202,12 @@ mod tests {
 
     #[test]
     fn members_as_ids_or_objects() {
-        let list = MemberInput::parse_list(&[json!("a"), json!({"user_id":"b","channel_role":"channel_moderator","x":1}), json!({"user":{"id":"c"}})]).unwrap();
+        let list = MemberInput::parse_list(&[
+            json!("a"),
+            json!({"user_id":"b","channel_role":"channel_moderator","x":1}),
+            json!({"user":{"id":"c"}}),
+        ])
+        .unwrap();
         assert_eq!(list[0].user_id, "a");
         assert_eq!(list[1].channel_role.as_deref(), Some("channel_moderator"));
         assert_eq!(list[1].custom["x"], 1);

@@ -84,8 +84,18 @@ fn flag() -> String {
 
 /// Settings of a type that callers may change (everything but name and timestamps).
 pub const TYPE_FLAGS: &[&str] = &[
-    "typing_events", "read_events", "connect_events", "custom_events", "reactions", "replies", "quotes",
-    "search", "mutes", "uploads", "url_enrichment", "push_notifications",
+    "typing_events",
+    "read_events",
+    "connect_events",
+    "custom_events",
+    "reactions",
+    "replies",
+    "quotes",
+    "search",
+    "mutes",
+    "uploads",
+    "url_enrichment",
+    "push_notifications",
 ];
 
 impl ChannelTypeConfig {
@@ -166,8 +176,23 @@ pub struct ChannelRecord {
 
 /// Fields of a channel's `data` that are not custom data.
 pub const CHANNEL_MANAGED_FIELDS: &[&str] = &[
-    "id", "type", "cid", "created_by", "created_by_id", "created_at", "updated_at", "deleted_at", "members",
-    "member_count", "config", "own_capabilities", "frozen", "disabled", "last_message_at", "team", "invites",
+    "id",
+    "type",
+    "cid",
+    "created_by",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "members",
+    "member_count",
+    "config",
+    "own_capabilities",
+    "frozen",
+    "disabled",
+    "last_message_at",
+    "team",
+    "invites",
 ];
 
 /// A stored channel member.

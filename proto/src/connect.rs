@@ -16,8 +16,6 @@ pub struct ConnectPayload {
 impl ConnectPayload {
     /// The user id the client claims: `user_id`, else `user_details.id`.
     pub fn claimed_user_id(&self) -> Option<String> {
-        self.user_id
-            .clone()
-            .or_else(|| self.user_details.as_ref()?.get("id")?.as_str().map(str::to_owned))
+        self.user_id.clone().or_else(|| self.user_details.as_ref()?.get("id")?.as_str().map(str::to_owned))
     }
 }

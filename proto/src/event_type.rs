@@ -8,31 +8,87 @@ use crate::limits::MAX_EVENT_TYPE_CHARS;
 
 /// Every built-in event type of the Stream protocol (JS events.ts, OA `WSEvent`).
 pub const BUILT_IN: &[&str] = &[
-    "ai_indicator.clear", "ai_indicator.stop", "ai_indicator.update",
-    "channel.created", "channel.deleted", "channel.frozen", "channel.hidden", "channel.kicked",
-    "channel.muted", "channel.truncated", "channel.unfrozen", "channel.unmuted", "channel.updated",
-    "channel.visible", "connection.changed", "connection.recovered", "draft.deleted", "draft.updated",
-    "health.check", "member.added", "member.removed", "member.updated", "message.deleted",
-    "message.delivered", "message.new", "message.read", "message.undeleted", "message.updated",
-    "notification.added_to_channel", "notification.channel_deleted", "notification.channel_mutes_updated",
-    "notification.channel_truncated", "notification.invite_accepted", "notification.invite_rejected",
-    "notification.invited", "notification.mark_read", "notification.mark_unread",
-    "notification.message_new", "notification.mutes_updated", "notification.reminder_due",
-    "notification.removed_from_channel", "notification.thread_message_new", "poll.closed",
-    "poll.created", "poll.deleted", "poll.updated", "poll.vote_casted", "poll.vote_changed",
-    "poll.vote_removed", "reaction.deleted", "reaction.new", "reaction.updated", "reminder.created",
-    "reminder.deleted", "reminder.updated", "thread.updated", "transport.changed", "typing.start",
-    "typing.stop", "user.banned", "user.deactivated", "user.deleted", "user.flagged",
-    "user.messages.deleted", "user.muted", "user.presence.changed", "user.reactivated",
-    "user.unbanned", "user.unmuted", "user.unread_message_reminder", "user.updated",
-    "user.watching.start", "user.watching.stop",
+    "ai_indicator.clear",
+    "ai_indicator.stop",
+    "ai_indicator.update",
+    "channel.created",
+    "channel.deleted",
+    "channel.frozen",
+    "channel.hidden",
+    "channel.kicked",
+    "channel.muted",
+    "channel.truncated",
+    "channel.unfrozen",
+    "channel.unmuted",
+    "channel.updated",
+    "channel.visible",
+    "connection.changed",
+    "connection.recovered",
+    "draft.deleted",
+    "draft.updated",
+    "health.check",
+    "member.added",
+    "member.removed",
+    "member.updated",
+    "message.deleted",
+    "message.delivered",
+    "message.new",
+    "message.read",
+    "message.undeleted",
+    "message.updated",
+    "notification.added_to_channel",
+    "notification.channel_deleted",
+    "notification.channel_mutes_updated",
+    "notification.channel_truncated",
+    "notification.invite_accepted",
+    "notification.invite_rejected",
+    "notification.invited",
+    "notification.mark_read",
+    "notification.mark_unread",
+    "notification.message_new",
+    "notification.mutes_updated",
+    "notification.reminder_due",
+    "notification.removed_from_channel",
+    "notification.thread_message_new",
+    "poll.closed",
+    "poll.created",
+    "poll.deleted",
+    "poll.updated",
+    "poll.vote_casted",
+    "poll.vote_changed",
+    "poll.vote_removed",
+    "reaction.deleted",
+    "reaction.new",
+    "reaction.updated",
+    "reminder.created",
+    "reminder.deleted",
+    "reminder.updated",
+    "thread.updated",
+    "transport.changed",
+    "typing.start",
+    "typing.stop",
+    "user.banned",
+    "user.deactivated",
+    "user.deleted",
+    "user.flagged",
+    "user.messages.deleted",
+    "user.muted",
+    "user.presence.changed",
+    "user.reactivated",
+    "user.unbanned",
+    "user.unmuted",
+    "user.unread_message_reminder",
+    "user.updated",
+    "user.watching.start",
+    "user.watching.stop",
 ];
 
 /// Built-in types a client may send itself.
 pub const CLIENT_SENDABLE: &[&str] = &["typing.start", "typing.stop"];
 
 /// Namespaces only herald itself emits into, even for types not (yet) in [`BUILT_IN`].
-const RESERVED_PREFIXES: &[&str] = &["notification.", "health.", "connection.", "user.", "channel.", "member.", "message.", "reaction.", "typing."];
+const RESERVED_PREFIXES: &[&str] =
+    &["notification.", "health.", "connection.", "user.", "channel.", "member.", "message.", "reaction.", "typing."];
 
 /// What kind of event a sender is asking to publish on a channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +116,9 @@ impl std::fmt::Display for EventTypeError {
             EventTypeError::Missing => write!(f, "event.type is a required field"),
             EventTypeError::TooLong => write!(f, "event.type is longer than {MAX_EVENT_TYPE_CHARS} characters"),
             EventTypeError::Reserved(t) => write!(f, "event type {t:?} is a built-in event type that clients cannot send"),
-            EventTypeError::Dotted(t) => write!(f, "custom user event type {t:?} must not contain '.', which is reserved for built-in events"),
+            EventTypeError::Dotted(t) => {
+                write!(f, "custom user event type {t:?} must not contain '.', which is reserved for built-in events")
+            }
         }
     }
 }

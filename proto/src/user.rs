@@ -13,8 +13,18 @@ pub const ADMIN_ROLE: &str = "admin";
 
 /// Fields of a user object that are never custom data.
 pub const MANAGED_FIELDS: &[&str] = &[
-    "id", "role", "teams", "created_at", "updated_at", "last_active", "online", "banned", "invisible",
-    "deactivated_at", "deleted_at", "anon",
+    "id",
+    "role",
+    "teams",
+    "created_at",
+    "updated_at",
+    "last_active",
+    "online",
+    "banned",
+    "invisible",
+    "deactivated_at",
+    "deleted_at",
+    "anon",
 ];
 
 /// A stored user.

@@ -65,13 +65,26 @@ impl Config {
 
     /// Checks values that would make a node misbehave; names the key at fault.
     pub fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.listen.parse::<std::net::SocketAddr>().is_ok(), "listen: {:?} is not an address like 127.0.0.1:8080", self.listen);
+        anyhow::ensure!(
+            self.listen.parse::<std::net::SocketAddr>().is_ok(),
+            "listen: {:?} is not an address like 127.0.0.1:8080",
+            self.listen
+        );
         anyhow::ensure!(!self.api_key.is_empty(), "api_key must not be empty");
         anyhow::ensure!((1..=30).contains(&self.timing.heartbeat_secs), "timing.heartbeat_secs must be between 1 and 30");
-        anyhow::ensure!(self.timing.client_timeout_secs > self.timing.heartbeat_secs, "timing.client_timeout_secs must exceed timing.heartbeat_secs");
+        anyhow::ensure!(
+            self.timing.client_timeout_secs > self.timing.heartbeat_secs,
+            "timing.client_timeout_secs must exceed timing.heartbeat_secs"
+        );
         anyhow::ensure!(self.limits.max_event_bytes > 0, "limits.max_event_bytes must be positive");
-        anyhow::ensure!(self.limits.max_frame_bytes >= self.limits.max_event_bytes, "limits.max_frame_bytes must be at least limits.max_event_bytes");
-        anyhow::ensure!(self.limits.max_frame_bytes <= herald_proto::limits::MAX_TRANSPORT_FRAME_BYTES, "limits.max_frame_bytes must be at most 1 MiB");
+        anyhow::ensure!(
+            self.limits.max_frame_bytes >= self.limits.max_event_bytes,
+            "limits.max_frame_bytes must be at least limits.max_event_bytes"
+        );
+        anyhow::ensure!(
+            self.limits.max_frame_bytes <= herald_proto::limits::MAX_TRANSPORT_FRAME_BYTES,
+            "limits.max_frame_bytes must be at most 1 MiB"
+        );
         anyhow::ensure!(self.limits.session_mailbox >= 16, "limits.session_mailbox must be at least 16");
         Ok(())
     }

@@ -28,7 +28,13 @@ pub async fn create(req: HttpRequest, state: Data, Auth(caller): Auth, body: web
     Ok(reply(&req, as_body(&state.chat.create_channel_type(&caller, &body).await?)))
 }
 
-pub async fn update(req: HttpRequest, state: Data, Auth(caller): Auth, name: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn update(
+    req: HttpRequest,
+    state: Data,
+    Auth(caller): Auth,
+    name: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let body: JsonMap = json_body(&body)?;
     Ok(reply(&req, as_body(&state.chat.update_channel_type(&caller, &name, &body).await?)))
 }

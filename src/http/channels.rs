@@ -1,21 +1,35 @@
 //! Channel routes: query (get-or-create, distinct), query channels, update, partial update,
 //! delete (one, or many as a task), stop-watching.
 
-use super::extract::{cid_of, connection_id, json_body, query_flag, reply, reply_with, Auth, Data};
+use super::extract::{cid_of, connection_id, json_body, reply, reply_with, Auth, Data};
 use crate::error::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
-use herald_proto::api::{DeleteChannelsRequest, PartialUpdateChannelRequest, QueryChannelRequest, QueryChannelsRequest, UpdateChannelRequest};
+use herald_proto::api::{
+    DeleteChannelsRequest, PartialUpdateChannelRequest, QueryChannelRequest, QueryChannelsRequest, UpdateChannelRequest,
+};
 use herald_proto::JsonMap;
 use serde_json::json;
 
-pub async fn query(req: HttpRequest, state: Data, Auth(caller): Auth, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn query(
+    req: HttpRequest,
+    state: Data,
+    Auth(caller): Auth,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let body: QueryChannelRequest = json_body(&body)?;
     let conn = connection_id(&req);
     let out = state.chat.query_channel(&caller, &path.0, Some(&path.1), body, conn.as_deref()).await?;
     Ok(reply(&req, out))
 }
 
-pub async fn query_distinct(req: HttpRequest, state: Data, Auth(caller): Auth, kind: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn query_distinct(
+    req: HttpRequest,
+    state: Data,
+    Auth(caller): Auth,
+    kind: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let body: QueryChannelRequest = json_body(&body)?;
     let conn = connection_id(&req);
     let out = state.chat.query_channel(&caller, &kind, None, body, conn.as_deref()).await?;
@@ -29,26 +43,48 @@ pub async fn query_channels(req: HttpRequest, state: Data, Auth(caller): Auth, b
     Ok(reply_with(&req, "channels", channels.into_iter().map(serde_json::Value::Object).collect::<Vec<_>>()))
 }
 
-pub async fn stop_watching(req: HttpRequest, state: Data, Auth(caller): Auth, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn stop_watching(
+    req: HttpRequest,
+    state: Data,
+    Auth(caller): Auth,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
     let conn = connection_id(&req);
     state.chat.stop_watching(conn.as_deref(), caller.user_id(), &cid_of(&path)).await?;
     Ok(reply(&req, JsonMap::new()))
 }
 
-pub async fn update(req: HttpRequest, state: Data, Auth(caller): Auth, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn update(
+    req: HttpRequest,
+    state: Data,
+    Auth(caller): Auth,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let body: UpdateChannelRequest = json_body(&body)?;
     let out = state.chat.update_channel(&caller, &cid_of(&path), body).await?;
     Ok(reply(&req, out))
 }
 
-pub async fn partial_update(req: HttpRequest, state: Data, Auth(caller): Auth, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn partial_update(
+    req: HttpRequest,
+    state: Data,
+    Auth(caller): Auth,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let body: PartialUpdateChannelRequest = json_body(&body)?;
     let out = state.chat.partial_update_channel(&caller, &cid_of(&path), body).await?;
     Ok(reply(&req, out))
 }
 
-pub async fn delete(req: HttpRequest, state: Data, Auth(caller): Auth, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
-    let _hard = query_flag(&req, "hard_delete");
+pub async fn delete(
+    req: HttpRequest,
+    state: Data,
+    Auth(caller): Auth,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    // `hard_delete` is accepted and has no extra effect: herald keeps no messages yet.
     let channel = state.chat.delete_channel(&caller, &cid_of(&path)).await?;
     Ok(reply_with(&req, "channel", channel))
 }
@@ -72,7 +108,8 @@ pub async fn delete_many(req: HttpRequest, state: Data, Auth(caller): Auth, body
 }
 
 pub async fn task(req: HttpRequest, state: Data, Auth(_): Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let task = state.chat.task(&id).ok_or_else(|| herald_actors::chat::ChatError::not_found(format!("task {:?} does not exist", id.as_str())))?;
+    let task =
+        state.chat.task(&id).ok_or_else(|| herald_actors::chat::ChatError::not_found(format!("task {:?} does not exist", id.as_str())))?;
     let mut body = match task {
         serde_json::Value::Object(obj) => obj,
         _ => JsonMap::new(),

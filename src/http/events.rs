@@ -17,7 +17,13 @@ pub async fn channel_event(
     Ok(reply_with(&req, "event", event))
 }
 
-pub async fn user_event(req: HttpRequest, state: Data, Auth(caller): Auth, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn user_event(
+    req: HttpRequest,
+    state: Data,
+    Auth(caller): Auth,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let body: SendEventRequest = json_body(&body)?;
     let event = state.chat.send_user_event(&caller, &path, body.event).await?;
     Ok(reply_with(&req, "event", event))

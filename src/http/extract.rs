@@ -91,11 +91,6 @@ pub fn connection_id(req: &HttpRequest) -> Option<String> {
     query_map(req).remove("connection_id").filter(|c| !c.is_empty())
 }
 
-/// A `true`/`false` query parameter (Python sends booleans as strings).
-pub fn query_flag(req: &HttpRequest, name: &str) -> bool {
-    matches!(query_map(req).get(name).map(String::as_str), Some("true") | Some("1"))
-}
-
 /// `{type}/{id}` path parameters as a cid.
 pub fn cid_of(path: &(String, String)) -> String {
     format!("{}:{}", path.0, path.1)

@@ -5,8 +5,8 @@
 use crate::error::ApiError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::{Error, HttpMessage, HttpResponse};
 use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse};
 use std::time::Instant;
 
 /// When the request arrived.

@@ -25,7 +25,8 @@ pub async fn connect(req: HttpRequest, stream: web::Payload, state: Data) -> Res
         Ok(user) => {
             let conn: Arc<str> = Arc::from(uuid::Uuid::new_v4().to_string());
             let handshake = Chat::handshake_frame(&conn, &user);
-            let actor = SessionActor::new(conn, Arc::from(user.id.as_str()), handshake, state.chat.clone(), state.session.clone(), socket.clone());
+            let actor =
+                SessionActor::new(conn, Arc::from(user.id.as_str()), handshake, state.chat.clone(), state.session.clone(), socket.clone());
             res.streaming(WsBody::new(ws::WebsocketContext::with_codec(actor, stream, codec), socket))
         }
         Err(e) => {
@@ -42,7 +43,8 @@ pub async fn connect(req: HttpRequest, stream: web::Payload, state: Data) -> Res
 async fn accept(req: &HttpRequest, state: &AppState) -> Result<User, ChatError> {
     let query = query_map(req);
     state.auth.check_api_key(query.get("api_key").map(String::as_str)).map_err(|e| e.0)?;
-    let auth_type = query.get("stream-auth-type").map(String::as_str).or_else(|| req.headers().get("stream-auth-type").and_then(|v| v.to_str().ok()));
+    let auth_type =
+        query.get("stream-auth-type").map(String::as_str).or_else(|| req.headers().get("stream-auth-type").and_then(|v| v.to_str().ok()));
     if auth_type == Some("anonymous") {
         return Err(ChatError::new(ErrorCode::AuthFailed, "anonymous users are not enabled on this herald"));
     }
@@ -57,7 +59,8 @@ async fn accept(req: &HttpRequest, state: &AppState) -> Result<User, ChatError> 
         Caller::Server => return Err(ChatError::new(ErrorCode::AuthFailed, "server tokens cannot open a user connection")),
     };
     let payload: ConnectPayload = match query.get("json") {
-        Some(json) => serde_json::from_str(json).map_err(|e| ChatError::input(format!("the json query parameter is not a valid connect payload: {e}")))?,
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| ChatError::input(format!("the json query parameter is not a valid connect payload: {e}")))?,
         None => ConnectPayload { user_id: Some(user_id.clone()), user_details: None, client_request_id: None },
     };
     let claimed = payload.claimed_user_id().unwrap_or_else(|| user_id.clone());
@@ -66,7 +69,9 @@ async fn accept(req: &HttpRequest, state: &AppState) -> Result<User, ChatError> 
     }
     let mut details = payload.user_details.unwrap_or_default();
     match details.get("id").and_then(|v| v.as_str()) {
-        Some(id) if id != user_id => return Err(ChatError::new(ErrorCode::AuthFailed, "user_details.id does not match the token's user_id")),
+        Some(id) if id != user_id => {
+            return Err(ChatError::new(ErrorCode::AuthFailed, "user_details.id does not match the token's user_id"))
+        }
         _ => {
             details.insert("id".into(), user_id.into());
         }

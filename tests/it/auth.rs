@@ -37,7 +37,12 @@ async fn rest_token_errors_carry_stream_codes() {
         assert_envelope(&r, status, code);
     }
     let client = awc::Client::new();
-    let mut res = client.get(format!("http://{}/channeltypes?api_key=wrong", node.addr)).insert_header(("Authorization", node.auth.server_token())).send().await.unwrap();
+    let mut res = client
+        .get(format!("http://{}/channeltypes?api_key=wrong", node.addr))
+        .insert_header(("Authorization", node.auth.server_token()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 401);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], 2);
@@ -85,7 +90,10 @@ async fn cors_preflight_allows_the_sdk_headers() {
         .request(awc::http::Method::OPTIONS, node.url("/channels"))
         .insert_header(("Origin", "http://localhost:5173"))
         .insert_header(("Access-Control-Request-Method", "POST"))
-        .insert_header(("Access-Control-Request-Headers", "authorization,stream-auth-type,x-stream-client,x-client-request-id,content-type"))
+        .insert_header((
+            "Access-Control-Request-Headers",
+            "authorization,stream-auth-type,x-stream-client,x-client-request-id,content-type",
+        ))
         .send()
         .await
         .unwrap();
@@ -104,11 +112,9 @@ async fn socket_auth_failures_send_an_error_frame_then_close_1000() {
     let node = spawn_node().await;
     let now = chrono::Utc::now().timestamp();
     let expired = sign(json!({"user_id": "bob", "exp": now - 60}), SECRET);
-    for (token, user, code) in [
-        (expired, "bob", 40),
-        (sign(json!({"user_id": "bob"}), "nope"), "bob", 43),
-        (node.user_token("bob"), "mallory", 5),
-    ] {
+    for (token, user, code) in
+        [(expired, "bob", 40), (sign(json!({"user_id": "bob"}), "nope"), "bob", 43), (node.user_token("bob"), "mallory", 5)]
+    {
         let mut ws = node.connect_raw(user, &token, json!({"user_id": user, "user_details": {"id": user}})).await;
         let frame = ws.next_json().await.expect("error frame");
         assert_eq!(frame["error"]["code"], code, "{frame}");

@@ -31,7 +31,12 @@ async fn rest_custom_event_reaches_every_watcher_including_the_sender() {
     node.watch(&b, &bob, &cid, false).await;
     let (kind, id) = cid.split_once(':').unwrap();
     let r = node
-        .as_user(&alice, "POST", &format!("/channels/{kind}/{id}/event"), Some(json!({"event": {"type": "friendship_request", "text": "hey"}})))
+        .as_user(
+            &alice,
+            "POST",
+            &format!("/channels/{kind}/{id}/event"),
+            Some(json!({"event": {"type": "friendship_request", "text": "hey"}})),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["event"]["user"]["id"], alice.as_str());

@@ -28,7 +28,9 @@ async fn get_or_create_returns_a_full_channel_state() {
     assert_eq!(r.body["members"][1]["channel_role"], "channel_moderator");
     assert_eq!(r.body["read"][0]["last_read"], "0001-01-01T00:00:00Z");
     // a second query returns the same channel, unchanged by new data
-    let r = node.as_user(&alice, "POST", &format!("/channels/messaging/{id}/query"), Some(json!({"data": {"name": "Other"}, "state": true}))).await;
+    let r = node
+        .as_user(&alice, "POST", &format!("/channels/messaging/{id}/query"), Some(json!({"data": {"name": "Other"}, "state": true})))
+        .await;
     assert_eq!(r.body["channel"]["name"], "Room");
     assert!(r.body["channel"]["own_capabilities"].as_array().unwrap().iter().any(|c| c == "send-custom-events"));
     assert_eq!(r.body["membership"]["user_id"], alice.as_str());
@@ -43,7 +45,13 @@ async fn creation_rules() {
     let r = node.server("POST", &format!("/channels/messaging/{}/query", uid("r")), Some(json!({"data": {"members": [alice]}}))).await;
     assert_eq!((r.status, r.body["code"].as_i64()), (400, Some(4)), "{}", r.body);
     assert!(r.body["message"].as_str().unwrap().contains("created_by"));
-    let r = node.server("POST", &format!("/channels/messaging/{}/query", uid("r")), Some(json!({"data": {"members": [uid("ghost")], "created_by_id": alice}}))).await;
+    let r = node
+        .server(
+            "POST",
+            &format!("/channels/messaging/{}/query", uid("r")),
+            Some(json!({"data": {"members": [uid("ghost")], "created_by_id": alice}})),
+        )
+        .await;
     assert_eq!((r.status, r.body["code"].as_i64()), (400, Some(4)), "{}", r.body);
     let r = node.server("POST", &format!("/channels/nosuchtype/{}/query", uid("r")), Some(json!({"data": {"created_by_id": alice}}))).await;
     assert_eq!((r.status, r.body["code"].as_i64()), (404, Some(16)), "{}", r.body);
@@ -96,7 +104,9 @@ async fn query_channels_filters_sorts_pages_and_watches() {
         body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         body
     };
-    let cids = |r: &Reply| r.body["channels"].as_array().unwrap().iter().map(|c| c["channel"]["cid"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let cids = |r: &Reply| {
+        r.body["channels"].as_array().unwrap().iter().map(|c| c["channel"]["cid"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
 
     let r = node.as_user(&alice, "POST", "/channels", Some(query(json!({"cid": {"$in": [cid(0), cid(2)]}}), json!({})))).await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -123,7 +133,12 @@ async fn query_channels_filters_sorts_pages_and_watches() {
     // watch through query channels (what the JS client does after reconnecting)
     let mut a = node.connect(&alice).await;
     let r = node
-        .as_user(&alice, "POST", &format!("/channels?connection_id={}", a.connection_id), Some(query(json!({"cid": {"$in": [cid(0)]}}), json!({"watch": true}))))
+        .as_user(
+            &alice,
+            "POST",
+            &format!("/channels?connection_id={}", a.connection_id),
+            Some(query(json!({"cid": {"$in": [cid(0)]}}), json!({"watch": true}))),
+        )
         .await;
     assert_eq!(r.body["channels"][0]["watcher_count"], 1, "{}", r.body);
     node.channel_event(&cid(0), &bob, json!({"type": "after_reconnect"})).await;
@@ -140,7 +155,13 @@ async fn bulk_delete_is_a_completed_task() {
     let (x, y) = (uid("x"), uid("y"));
     node.create_channel("messaging", &x, &[&alice]).await;
     node.create_channel("messaging", &y, &[&alice]).await;
-    let r = node.server("POST", "/channels/delete", Some(json!({"cids": [format!("messaging:{x}"), format!("messaging:{y}")], "hard_delete": true}))).await;
+    let r = node
+        .server(
+            "POST",
+            "/channels/delete",
+            Some(json!({"cids": [format!("messaging:{x}"), format!("messaging:{y}")], "hard_delete": true})),
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let task = r.body["task_id"].as_str().unwrap().to_owned();
     let r = node.server("GET", &format!("/tasks/{task}"), None).await;

@@ -9,7 +9,11 @@ async fn handshake_is_a_complete_health_check() {
     let node = spawn_node().await;
     let alice = uid("alice");
     let ws = node
-        .connect_raw(&alice, &node.user_token(&alice), json!({"user_id": alice, "user_details": {"id": alice, "name": "Alice", "color": "red"}}))
+        .connect_raw(
+            &alice,
+            &node.user_token(&alice),
+            json!({"user_id": alice, "user_details": {"id": alice, "name": "Alice", "color": "red"}}),
+        )
         .await;
     let mut ws = ws;
     let hc = ws.next_json().await.unwrap();
@@ -28,7 +32,9 @@ async fn handshake_is_a_complete_health_check() {
         assert_eq!(me[field], 0);
     }
     // connecting upserted the user
-    let r = node.server("GET", &format!("/users?payload={}", urlencode(&json!({"filter_conditions": {"id": {"$in": [alice]}}}).to_string())), None).await;
+    let r = node
+        .server("GET", &format!("/users?payload={}", urlencode(&json!({"filter_conditions": {"id": {"$in": [alice]}}}).to_string())), None)
+        .await;
     assert_eq!(r.body["users"][0]["color"], "red", "{}", r.body);
     // a second connection gets a different connection_id
     let other = node.connect(&alice).await;

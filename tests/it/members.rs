@@ -31,7 +31,14 @@ async fn adding_and_removing_members() {
     let b_watching = node.connect(&bob).await;
     // bob cannot watch yet (not a member) on his watching socket; the REST call says so
     let (kind, cid_id) = cid.split_once(':').unwrap();
-    let r = node.as_user(&bob, "POST", &format!("/channels/{kind}/{cid_id}/query?connection_id={}", b_watching.connection_id), Some(json!({"watch": true}))).await;
+    let r = node
+        .as_user(
+            &bob,
+            "POST",
+            &format!("/channels/{kind}/{cid_id}/query?connection_id={}", b_watching.connection_id),
+            Some(json!({"watch": true})),
+        )
+        .await;
     assert_eq!((r.status, r.body["code"].as_i64()), (403, Some(17)));
 
     let r = node.server("POST", &format!("/channels/messaging/{id}"), Some(json!({"add_members": [bob], "message": null}))).await;
@@ -96,7 +103,8 @@ async fn promote_update_and_delete() {
     assert_eq!(ev["member"]["channel_role"], "channel_moderator");
 
     // bob (a moderator now) updates the channel data as a user
-    let r = node.as_user(&bob, "POST", &format!("/channels/messaging/{id}"), Some(json!({"data": {"name": "Renamed", "topic": "t"}}))).await;
+    let r =
+        node.as_user(&bob, "POST", &format!("/channels/messaging/{id}"), Some(json!({"data": {"name": "Renamed", "topic": "t"}}))).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["channel"]["name"], "Renamed");
     let ev = a.event("channel.updated").await;

@@ -53,7 +53,9 @@ async fn channel_types_crud_and_built_ins() {
     }
     assert_eq!(r.body["channel_types"]["livestream"]["read_access"], "anyone");
     let name = uid("t").replace('-', "_");
-    let r = node.server("POST", "/channeltypes", Some(json!({"name": name, "typing_events": false, "grants": {"user": ["read-channel"]}}))).await;
+    let r = node
+        .server("POST", "/channeltypes", Some(json!({"name": name, "typing_events": false, "grants": {"user": ["read-channel"]}})))
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["typing_events"], false);
     assert_eq!(r.body["custom_events"], true);

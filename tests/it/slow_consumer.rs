@@ -70,7 +70,8 @@ async fn a_slow_consumer_is_closed_and_counted_without_stalling_the_channel() {
     .await
     .unwrap();
     let mut stalled = stalled;
-    let r = node.as_user(&bob, "POST", &format!("/channels/livestream/{id}/query?connection_id={conn}"), Some(json!({"watch": true}))).await;
+    let r =
+        node.as_user(&bob, "POST", &format!("/channels/livestream/{id}/query?connection_id={conn}"), Some(json!({"watch": true}))).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let mut fast = node.connect(&alice).await;
     node.watch(&fast, &alice, &cid, false).await;

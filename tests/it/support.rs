@@ -91,7 +91,8 @@ impl TestNode {
     }
 
     pub async fn upsert_users(&self, ids: &[&str]) {
-        let users: serde_json::Map<String, Value> = ids.iter().map(|id| (id.to_string(), json!({"id": id, "name": id.to_uppercase()}))).collect();
+        let users: serde_json::Map<String, Value> =
+            ids.iter().map(|id| (id.to_string(), json!({"id": id, "name": id.to_uppercase()}))).collect();
         let r = self.server("POST", "/users", Some(json!({"users": users}))).await;
         assert_eq!(r.status, 201, "{}", r.body);
     }
@@ -126,7 +127,14 @@ impl TestNode {
             urlencode(&payload.to_string()),
             urlencode(token)
         );
-        let (_, framed) = awc::Client::builder().max_http_version(awc::http::Version::HTTP_11).finish().ws(url).max_frame_size(2 << 20).connect().await.expect("websocket upgrade");
+        let (_, framed) = awc::Client::builder()
+            .max_http_version(awc::http::Version::HTTP_11)
+            .finish()
+            .ws(url)
+            .max_frame_size(2 << 20)
+            .connect()
+            .await
+            .expect("websocket upgrade");
         Ws { framed, connection_id: String::new(), handshake: Value::Null }
     }
 

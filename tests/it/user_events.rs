@@ -11,7 +11,8 @@ async fn delivered_to_every_connection_of_the_user_only() {
     let mut a1 = node.connect(&alice).await;
     let mut a2 = node.connect(&alice).await;
     let mut b = node.connect(&bob).await;
-    let r = node.server("POST", &format!("/users/{alice}/event"), Some(json!({"event": {"type": "friendship_request", "text": "hi"}}))).await;
+    let r =
+        node.server("POST", &format!("/users/{alice}/event"), Some(json!({"event": {"type": "friendship_request", "text": "hi"}}))).await;
     assert_eq!(r.status, 201, "{}", r.body);
     for ws in [&mut a1, &mut a2] {
         let ev = ws.event("friendship_request").await;

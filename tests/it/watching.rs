@@ -31,7 +31,9 @@ async fn watching_events_carry_distinct_user_counts() {
     assert!(ids.contains(&alice.as_str()) && ids.contains(&bob.as_str()), "{ids:?}");
 
     // stop-watching on one of bob's connections: no stop yet
-    let r = node.as_user(&bob, "POST", &format!("/channels/messaging/{id}/stop-watching?connection_id={}", b1.connection_id), Some(json!({}))).await;
+    let r = node
+        .as_user(&bob, "POST", &format!("/channels/messaging/{id}/stop-watching?connection_id={}", b1.connection_id), Some(json!({})))
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let mark = node.channel_barrier(&cid, &alice).await;
     a.assert_none_before(&mark, &["user.watching.stop"]).await;

@@ -7,9 +7,7 @@ use super::views::{channel_event, channel_json, channel_state_json, StateParts};
 use super::{Caller, Chat, ChatError, ChatResult};
 use crate::clock;
 use herald_proto::api::{named_user_id, MemberInput, QueryChannelRequest, QueryChannelsRequest, SortKey};
-use herald_proto::channel::{
-    parse_cid, valid_channel_id, ChannelRecord, ChannelTypeConfig, MemberRecord, CHANNEL_MANAGED_FIELDS,
-};
+use herald_proto::channel::{parse_cid, valid_channel_id, ChannelRecord, ChannelTypeConfig, MemberRecord, CHANNEL_MANAGED_FIELDS};
 use herald_proto::limits::{QUERY_CHANNELS_DEFAULT_LIMIT, QUERY_CHANNELS_MAX_LIMIT};
 use herald_proto::user::User;
 use herald_proto::JsonMap;
@@ -79,7 +77,14 @@ impl Chat {
 
     /// `POST /channels/{type}/{id}/query` (or `/channels/{type}/query` with `id: None` for a
     /// distinct channel): get or create, then watch / follow presence, then the channel state.
-    pub async fn query_channel(&self, caller: &Caller, kind: &str, id: Option<&str>, req: QueryChannelRequest, conn: Option<&str>) -> ChatResult<JsonMap> {
+    pub async fn query_channel(
+        &self,
+        caller: &Caller,
+        kind: &str,
+        id: Option<&str>,
+        req: QueryChannelRequest,
+        conn: Option<&str>,
+    ) -> ChatResult<JsonMap> {
         let config = self.channel_type(kind).await?;
         let members = match req.data.get("members") {
             Some(Value::Array(list)) => MemberInput::parse_list(list).map_err(ChatError::input)?,
@@ -174,7 +179,8 @@ impl Chat {
     ) -> ChatResult<JsonMap> {
         let cid = loaded.channel.cid.as_str();
         let member = self.membership(cid, acting).await?;
-        let access = Access { config: &loaded.config, channel: &loaded.channel, user: acting, member: member.as_ref(), server: caller.is_server() };
+        let access =
+            Access { config: &loaded.config, channel: &loaded.channel, user: acting, member: member.as_ref(), server: caller.is_server() };
         if enforce && !access.can_read() {
             return Err(read_denied(acting, &loaded.channel));
         }
@@ -213,7 +219,14 @@ impl Chat {
             let Some(config) = self.store().get_channel_type(&channel.kind).await? else { continue };
             let loaded = Loaded { channel, config };
             let member = self.membership(&loaded.channel.cid, acting.as_ref()).await?;
-            let readable = Access { config: &loaded.config, channel: &loaded.channel, user: acting.as_ref(), member: member.as_ref(), server: caller.is_server() && acting.is_none() }.can_read();
+            let readable = Access {
+                config: &loaded.config,
+                channel: &loaded.channel,
+                user: acting.as_ref(),
+                member: member.as_ref(),
+                server: caller.is_server() && acting.is_none(),
+            }
+            .can_read();
             if readable {
                 matched.push(loaded);
             }
@@ -265,7 +278,8 @@ impl Chat {
         for (field, cond) in filter {
             let ok = match field.as_str() {
                 "members" => {
-                    let wanted = members_condition(cond).ok_or_else(|| ChatError::input("filter on members supports $in, $eq or a list"))?;
+                    let wanted =
+                        members_condition(cond).ok_or_else(|| ChatError::input("filter on members supports $in, $eq or a list"))?;
                     let members: BTreeSet<String> = self.store().get_members(&channel.cid).await?.into_iter().map(|m| m.user_id).collect();
                     if is_exact(cond) {
                         members == wanted.into_iter().collect::<BTreeSet<_>>()
@@ -279,7 +293,8 @@ impl Chat {
                     Some(Value::Bool(joined)) == match_values(cond).and_then(|v| v.into_iter().next())
                 }
                 _ => {
-                    let wanted = match_values(cond).ok_or_else(|| ChatError::input(format!("unsupported filter on {field:?}: use $eq, $in or a value")))?;
+                    let wanted = match_values(cond)
+                        .ok_or_else(|| ChatError::input(format!("unsupported filter on {field:?}: use $eq, $in or a value")))?;
                     wanted.contains(&channel_field(channel, field))
                 }
             };
@@ -296,7 +311,13 @@ impl Chat {
         let loaded = self.load_channel(cid).await?;
         let acting = self.acting_user(caller, None).await?;
         let member = self.membership(cid, acting.as_ref()).await?;
-        let access = Access { config: &loaded.config, channel: &loaded.channel, user: acting.as_ref(), member: member.as_ref(), server: caller.is_server() };
+        let access = Access {
+            config: &loaded.config,
+            channel: &loaded.channel,
+            user: acting.as_ref(),
+            member: member.as_ref(),
+            server: caller.is_server(),
+        };
         if !access.can_moderate() {
             return Err(ChatError::forbidden(format!("not allowed to delete channel {cid:?}")));
         }

@@ -92,14 +92,8 @@ impl Chat {
     /// calls); publishes user.watching.start on the user's first watching connection.
     pub(crate) async fn watch(&self, conn: &str, owner: Option<Arc<str>>, loaded: &Loaded) -> ChatResult<()> {
         let cid = loaded.channel.cid.as_str();
-        let newly = self.registry().send(Watch { conn: Arc::from(conn), cid: Arc::from(cid), user: owner.clone() }).await??;
-        if !newly {
-            return Ok(());
-        }
-        let user = match owner {
-            Some(u) => u,
-            None => self.registry().send(crate::registry::ConnectionUser { conn: Arc::from(conn) }).await?.unwrap_or_else(|| Arc::from("")),
-        };
+        let watch = Watch { conn: Arc::from(conn), cid: Arc::from(cid), user: owner };
+        let Some(user) = self.registry().send(watch).await?? else { return Ok(()) }; // already watching
         let change = self.store().add_watcher(cid, &user, conn).await?;
         if change.user_edge && loaded.config.connect_events {
             let event = self.watching_event("user.watching.start", cid, &user, change.watcher_count).await?;

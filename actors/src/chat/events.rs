@@ -12,7 +12,20 @@ use herald_proto::JsonMap;
 use serde_json::Value;
 
 /// Fields of a client-sent event that herald sets itself.
-const SERVER_SET_FIELDS: &[&str] = &["cid", "channel_id", "channel_type", "created_at", "user", "user_id", "received_at", "channel", "member", "watcher_count", "me", "connection_id"];
+const SERVER_SET_FIELDS: &[&str] = &[
+    "cid",
+    "channel_id",
+    "channel_type",
+    "created_at",
+    "user",
+    "user_id",
+    "received_at",
+    "channel",
+    "member",
+    "watcher_count",
+    "me",
+    "connection_id",
+];
 
 impl Chat {
     /// Publishes a typing or custom event on a channel. `event` is the event as sent (its
@@ -94,10 +107,13 @@ impl Chat {
     }
 
     fn check_event_size(&self, event: &JsonMap) -> ChatResult<()> {
-        let size = serde_json::to_string(event).map(|s| s.len()).unwrap_or(usize::MAX);
+        let size = encoded_len(event);
         let max = self.limits().max_event_bytes;
         if size > max {
-            return Err(ChatError::new(ErrorCode::PayloadTooBig, format!("event payload is {size} bytes; custom events are limited to {max} bytes")));
+            return Err(ChatError::new(
+                ErrorCode::PayloadTooBig,
+                format!("event payload is {size} bytes; custom events are limited to {max} bytes"),
+            ));
         }
         Ok(())
     }
@@ -105,4 +121,35 @@ impl Chat {
 
 fn feature_off(kind: &str, flag: &str) -> ChatError {
     ChatError::new(ErrorCode::ChannelFeatureNotSupported, format!("{flag} are disabled for channel type {kind:?}"))
+}
+
+/// The length of `value` as JSON, counted without allocating the text.
+fn encoded_len(value: &JsonMap) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, value) {
+        Ok(()) => count.0,
+        Err(_) => usize::MAX,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_len_matches_the_text() {
+        let v = serde_json::json!({"type": "x", "text": "héllo \"quoted\"", "n": [1, 2.5, null]});
+        let map = v.as_object().unwrap();
+        assert_eq!(encoded_len(map), serde_json::to_string(map).unwrap().len());
+    }
 }

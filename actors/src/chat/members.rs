@@ -9,10 +9,10 @@ use super::{Caller, Chat, ChatError, ChatResult};
 use crate::clock;
 use herald_proto::api::{named_user_id, MemberInput, PartialUpdateChannelRequest, UpdateChannelRequest};
 use herald_proto::channel::{ChannelRecord, MemberRecord, CHANNEL_MANAGED_FIELDS, ROLE_MEMBER, ROLE_MODERATOR};
-use std::collections::BTreeSet;
 use herald_proto::user::User;
 use herald_proto::JsonMap;
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 impl Chat {
     /// `POST /channels/{type}/{id}`. Returns `{channel, members}`.
@@ -20,7 +20,13 @@ impl Chat {
         let loaded = self.load_channel(cid).await?;
         let acting = self.acting_user(caller, named_user_id(&req.user_id, &req.user)).await?;
         let member = self.membership(cid, acting.as_ref()).await?;
-        let access = Access { config: &loaded.config, channel: &loaded.channel, user: acting.as_ref(), member: member.as_ref(), server: caller.is_server() };
+        let access = Access {
+            config: &loaded.config,
+            channel: &loaded.channel,
+            user: acting.as_ref(),
+            member: member.as_ref(),
+            server: caller.is_server(),
+        };
         let leaving_only = req.add_members.is_empty()
             && req.add_moderators.is_empty()
             && req.demote_moderators.is_empty()
@@ -62,7 +68,13 @@ impl Chat {
         let loaded = self.load_channel(cid).await?;
         let acting = self.acting_user(caller, named_user_id(&req.user_id, &req.user)).await?;
         let member = self.membership(cid, acting.as_ref()).await?;
-        let access = Access { config: &loaded.config, channel: &loaded.channel, user: acting.as_ref(), member: member.as_ref(), server: caller.is_server() };
+        let access = Access {
+            config: &loaded.config,
+            channel: &loaded.channel,
+            user: acting.as_ref(),
+            member: member.as_ref(),
+            server: caller.is_server(),
+        };
         if !access.can_moderate() {
             return Err(ChatError::forbidden(format!("not allowed to update channel {cid:?}")));
         }
@@ -90,7 +102,12 @@ impl Chat {
     }
 
     /// Writes a channel change and publishes channel.updated.
-    async fn change_channel(&self, loaded: &Loaded, acting: Option<&User>, f: &(dyn Fn(&ChannelRecord) -> ChannelRecord + Send + Sync)) -> ChatResult<Loaded> {
+    async fn change_channel(
+        &self,
+        loaded: &Loaded,
+        acting: Option<&User>,
+        f: &(dyn Fn(&ChannelRecord) -> ChannelRecord + Send + Sync),
+    ) -> ChatResult<Loaded> {
         let now = clock::now();
         let cid = loaded.channel.cid.as_str();
         let channel = self
@@ -116,9 +133,11 @@ impl Chat {
         let cid = loaded.channel.cid.as_str();
         let members = self.store().get_members(cid).await?;
         let ids: Vec<String> = members.iter().map(|m| m.user_id.clone()).collect();
-        let users: std::collections::HashMap<String, User> = self.store().get_users(&ids).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
+        let users: std::collections::HashMap<String, User> =
+            self.store().get_users(&ids).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
         let member = self.membership(cid, acting).await?;
-        let access = Access { config: &loaded.config, channel: &loaded.channel, user: acting, member: member.as_ref(), server: caller.is_server() };
+        let access =
+            Access { config: &loaded.config, channel: &loaded.channel, user: acting, member: member.as_ref(), server: caller.is_server() };
         let creator = loaded.channel.created_by_id.as_ref().and_then(|id| users.get(id).cloned());
         let creator = match (creator, &loaded.channel.created_by_id) {
             (None, Some(id)) => self.store().get_user(id).await?,
@@ -184,7 +203,8 @@ impl Chat {
                 custom: m.custom,
             })
             .collect();
-        let added: Vec<MemberRecord> = self.store().upsert_members(cid, records).await?.into_iter().filter(|(_, new)| *new).map(|(m, _)| m).collect();
+        let added: Vec<MemberRecord> =
+            self.store().upsert_members(cid, records).await?.into_iter().filter(|(_, new)| *new).map(|(m, _)| m).collect();
         if added.is_empty() {
             return Ok(added);
         }
@@ -199,7 +219,14 @@ impl Chat {
 
     /// Publishes `kind` (member.*) to the watchers and, with `note` (type, channel payload), the
     /// notification to the member's connections that are not watching. `user` on both is the member.
-    async fn announce_member(&self, loaded: &Loaded, member: &MemberRecord, user: Option<&User>, kind: &str, note: Option<(&str, &Value)>) -> ChatResult<()> {
+    async fn announce_member(
+        &self,
+        loaded: &Loaded,
+        member: &MemberRecord,
+        user: Option<&User>,
+        kind: &str,
+        note: Option<(&str, &Value)>,
+    ) -> ChatResult<()> {
         let cid = loaded.channel.cid.as_str();
         let mj = member_json(member, user);
         let uj = mj.get("user").cloned().unwrap_or(Value::Null);

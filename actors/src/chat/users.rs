@@ -20,10 +20,8 @@ impl Chat {
         }
         let now = clock::now();
         let input = UserInput { id: id.to_owned(), role: None, teams: None, invisible: None, custom: JsonMap::new() };
-        let user = self
-            .store()
-            .update_user(id, &|current| if current.is_some() { None } else { Some(User::create(input.clone(), &now)) })
-            .await?;
+        let user =
+            self.store().update_user(id, &|current| if current.is_some() { None } else { Some(User::create(input.clone(), &now)) }).await?;
         user.ok_or_else(|| ChatError::new(herald_proto::ErrorCode::Internal, "user vanished"))
     }
 
@@ -200,7 +198,8 @@ pub(crate) fn match_values(cond: &Value) -> Option<Vec<Value>> {
 fn user_matches(user: &User, filter: &JsonMap) -> ChatResult<bool> {
     let as_json = user_json(user);
     for (field, cond) in filter {
-        let wanted = match_values(cond).ok_or_else(|| ChatError::input(format!("unsupported filter on {field:?}: use $eq, $in or a value")))?;
+        let wanted =
+            match_values(cond).ok_or_else(|| ChatError::input(format!("unsupported filter on {field:?}: use $eq, $in or a value")))?;
         let actual = as_json.get(field).cloned().unwrap_or(Value::Null);
         if !wanted.contains(&actual) {
             return Ok(false);

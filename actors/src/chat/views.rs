@@ -91,8 +91,7 @@ pub struct StateParts<'a> {
 /// `ChannelStateResponse`: channel, members, messages, read, watchers, membership.
 pub fn channel_state_json(parts: &StateParts<'_>) -> JsonMap {
     let created_by = parts.access.channel.created_by_id.as_ref().and_then(|id| parts.users.get(id));
-    let members: Vec<Value> =
-        parts.members.iter().take(parts.member_limit).map(|m| member_json(m, parts.users.get(&m.user_id))).collect();
+    let members: Vec<Value> = parts.members.iter().take(parts.member_limit).map(|m| member_json(m, parts.users.get(&m.user_id))).collect();
     let read: Vec<Value> = parts
         .members
         .iter()
