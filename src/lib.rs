@@ -5,6 +5,7 @@
 //! live in `herald-actors`; the wire contract in `herald-proto`.
 
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod http;
@@ -13,8 +14,9 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::{middleware, web, App, HttpServer};
 use herald_actors::bus::{Bus, MemoryBus};
 use herald_actors::chat::{Chat, ChatLimits};
+use herald_actors::link::NodeLink;
 use herald_actors::metrics::Metrics;
-use herald_actors::registry::{CloseAll, RegistryActor};
+use herald_actors::registry::{CloseAll, GetLocalCounts, RegistryActor};
 use herald_actors::session::SessionConfig;
 use herald_actors::store::{MemoryStore, Store};
 use std::net::TcpListener;
@@ -36,6 +38,8 @@ pub struct NodeControl {
     pub handle: ServerHandle,
     pub chat: Chat,
     draining: Arc<AtomicBool>,
+    liveness: Option<cluster::liveness::Liveness>,
+    drain_timeout: Duration,
 }
 
 impl NodeControl {
@@ -45,13 +49,31 @@ impl NodeControl {
     }
 
     /// Graceful stop: /readyz turns 503, every socket is closed with the reconnect code 4000
-    /// (clients reconnect, to another node behind a load balancer), then the HTTP server stops.
+    /// (clients reconnect, to another node behind a load balancer), in cluster mode the node
+    /// says goodbye once its connections are cleaned up, then the HTTP server stops.
     pub async fn shutdown(&self) {
         self.set_draining();
         let closed =
             self.chat.registry().send(CloseAll { code: herald_proto::close::SHUTDOWN, reason: "node shutting down" }).await.unwrap_or(0);
         tracing::info!(closed, "closed client sockets for shutdown");
+        if let Some(liveness) = &self.liveness {
+            self.wait_for_sessions_to_end().await;
+            liveness.goodbye().await;
+        }
         self.handle.stop(true).await;
+    }
+
+    /// Waits (bounded by the shutdown timeout) until every local session has unregistered, so
+    /// their watching/presence events went out before the node leaves the cluster.
+    async fn wait_for_sessions_to_end(&self) {
+        let deadline = tokio::time::Instant::now() + self.drain_timeout;
+        while tokio::time::Instant::now() < deadline {
+            match self.chat.registry().send(GetLocalCounts).await {
+                Ok(counts) if counts.connections > 0 => tokio::time::sleep(Duration::from_millis(20)).await,
+                _ => return,
+            }
+        }
+        tracing::warn!("sessions still open at the end of the shutdown timeout");
     }
 }
 
@@ -59,17 +81,23 @@ impl NodeControl {
 /// inside an actix system.
 pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
     anyhow::ensure!(!config.api_secret.is_empty(), "api_secret is required to run a node");
-    anyhow::ensure!(config.redis_url.is_empty(), "redis_url is set, but cluster mode is not available in this build yet");
     let metrics = Arc::new(Metrics::default());
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new(&herald_actors::clock::now()));
-    let (bus, inbound) = MemoryBus::new();
-    let bus: Arc<dyn Bus> = Arc::new(bus);
-    let registry = RegistryActor::start(bus.clone(), inbound, metrics.clone());
-    let limits = ChatLimits { max_event_bytes: config.limits.max_event_bytes, max_presence_follows: config.limits.max_presence_follows };
-    let chat = Chat::new(store, bus, registry, metrics.clone(), limits);
-    let draining = Arc::new(AtomicBool::new(false));
     let node_id =
         if config.node_id.is_empty() { format!("herald-{}", &uuid::Uuid::new_v4().to_string()[..8]) } else { config.node_id.clone() };
+    let (store, bus, inbound, cluster_store): (Arc<dyn Store>, Arc<dyn Bus>, _, _) = if config.redis_url.is_empty() {
+        let (bus, inbound) = MemoryBus::new();
+        (Arc::new(MemoryStore::new(&herald_actors::clock::now())), Arc::new(bus), inbound, None)
+    } else {
+        let parts = cluster::connect(&config, &node_id, metrics.clone())?;
+        (parts.store.clone(), parts.bus, parts.inbound, Some(parts.store))
+    };
+    let link = NodeLink::new(&node_id, bus.clone(), Duration::from_millis(config.cluster.redis_timeout_ms));
+    let registry = RegistryActor::start(bus.clone(), link.clone(), inbound, metrics.clone());
+    let limits = ChatLimits { max_event_bytes: config.limits.max_event_bytes, max_presence_follows: config.limits.max_presence_follows };
+    let chat = Chat::new(store, bus, registry, link, metrics.clone(), limits);
+    let node_timeout = Duration::from_secs(config.cluster.node_timeout_secs);
+    let liveness = cluster_store.map(|store| cluster::liveness::Liveness::start(store, chat.clone(), node_timeout));
+    let draining = Arc::new(AtomicBool::new(false));
     let state = web::Data::new(http::AppState {
         chat: chat.clone(),
         auth: auth::Authenticator::new(&config.api_key, &config.api_secret, config.timing.jwt_leeway_secs),
@@ -101,8 +129,12 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         server = server.workers(config.workers);
     }
     let server = server.listen(listener)?.run();
-    tracing::info!(%node_id, "herald node started (embedded memory engine)");
-    let control = NodeControl { handle: server.handle(), chat, draining };
+    match liveness {
+        None => tracing::info!(%node_id, "herald node started (embedded memory engine)"),
+        Some(_) => tracing::info!(%node_id, redis = %config::redact_url(&config.redis_url), "herald node started (cluster mode)"),
+    }
+    let drain_timeout = Duration::from_secs(config.timing.shutdown_timeout_secs);
+    let control = NodeControl { handle: server.handle(), chat, draining, liveness, drain_timeout };
     Ok(Node { server, control })
 }
 

@@ -11,6 +11,8 @@
 //!   to its watchers with `try_send`.
 //! - [`user::UserActor`], one per user with local connections or local presence subscribers:
 //!   fans user-targeted publications out to that user's sessions, or to presence subscribers.
+//! - [`link::NodeLink`] (not an actor): watch/unwatch/follow commands for a connection that
+//!   lives on another node, as request and reply over the bus.
 //!
 //! Every event goes [`chat::Chat`] → [`bus::Bus`] → registry → channel/user actor → session:
 //! the memory bus loops back, so single-node and cluster deliveries share one path. An event is
@@ -24,6 +26,7 @@ pub mod channel;
 pub mod chat;
 pub mod clock;
 pub mod inbox;
+pub mod link;
 pub mod metrics;
 pub mod outbound;
 pub mod registry;

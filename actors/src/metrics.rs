@@ -43,6 +43,21 @@ counters! {
     inbound_frames_rejected,
     /// Events refused by validation or permission checks (REST and socket).
     events_rejected,
+    /// Cluster: times this node's Redis subscription link broke (publications on the node's
+    /// topics in the gap until it was re-established are lost for this node's clients).
+    bus_links_lost,
+    /// Cluster: times the subscription link was re-established and every topic resubscribed.
+    bus_resubscribes,
+    /// Cluster: publications received from Redis that could not be decoded (dropped).
+    bus_undecodable,
+    /// Cluster: node heartbeats that failed to reach Redis.
+    node_heartbeat_failures,
+    /// Cluster: other nodes this node found dead and cleaned up after.
+    nodes_reaped,
+    /// Cluster: connections of dead nodes removed (with their watching/presence events).
+    reaped_connections,
+    /// Cluster: times this node found its own records gone from Redis and recorded them again.
+    node_reasserts,
 }
 
 impl Metrics {

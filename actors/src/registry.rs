@@ -6,11 +6,13 @@
 //! - The first local interest in a topic starts its actor and subscribes the node (the reply waits
 //!   for the bus, so an event published after a successful watch is never missed); the last one
 //!   stops the actor and unsubscribes. Both run atomically in this actor, in order.
-//! - Every bus publication arrives here as a stream item and is routed to its topic's actor.
+//! - Every bus publication arrives here as a stream item and is routed to its topic's actor;
+//!   this node's own topic (requests from other nodes) goes to the [`NodeLink`].
 
 use crate::bus::{Bus, BusError, Publication, Topic};
 use crate::channel::{ChannelActor, ChannelFanout, Join, Leave};
 use crate::inbox::Inbox;
+use crate::link::NodeLink;
 use crate::metrics::Metrics;
 use crate::session::Control;
 use crate::user::{AddAudience, Audience, RemoveAudience, UserActor, UserFanout};
@@ -35,6 +37,7 @@ struct ConnEntry {
 
 pub struct RegistryActor {
     bus: Arc<dyn Bus>,
+    link: Arc<NodeLink>,
     metrics: Arc<Metrics>,
     inbound: Option<mpsc::Receiver<Publication>>,
     conns: HashMap<ConnId, ConnEntry>,
@@ -55,9 +58,14 @@ pub enum RegistryError {
 
 impl RegistryActor {
     /// Starts the registry reading publications from `inbound` (the bus's receiver).
-    pub fn start(bus: Arc<dyn Bus>, inbound: mpsc::Receiver<Publication>, metrics: Arc<Metrics>) -> Addr<RegistryActor> {
-        RegistryActor { bus, metrics, inbound: Some(inbound), conns: HashMap::new(), channels: HashMap::new(), users: HashMap::new() }
-            .start()
+    pub fn start(
+        bus: Arc<dyn Bus>,
+        link: Arc<NodeLink>,
+        inbound: mpsc::Receiver<Publication>,
+        metrics: Arc<Metrics>,
+    ) -> Addr<RegistryActor> {
+        let (conns, channels, users) = (HashMap::new(), HashMap::new(), HashMap::new());
+        RegistryActor { bus, link, metrics, inbound: Some(inbound), conns, channels, users }.start()
     }
 
     /// Takes a reference on the channel actor; true when the topic is new (subscribe needed).
@@ -173,7 +181,7 @@ impl Actor for RegistryActor {
 }
 
 impl StreamHandler<Publication> for RegistryActor {
-    fn handle(&mut self, p: Publication, _: &mut Context<Self>) {
+    fn handle(&mut self, p: Publication, ctx: &mut Context<Self>) {
         match (&p.topic, p.route) {
             (Topic::Channel(cid), _) => {
                 if let Some(local) = self.channels.get(cid) {
@@ -187,6 +195,7 @@ impl StreamHandler<Publication> for RegistryActor {
                     local.addr.do_send(UserFanout { route, frame: p.frame });
                 }
             }
+            (Topic::Node(_), _) => self.link.on_frame(&p.frame, ctx.address()),
         }
     }
 
@@ -390,6 +399,31 @@ impl Handler<CloseAll> for RegistryActor {
             entry.inbox.control.do_send(Control::Kick { code: msg.code, reason: msg.reason });
         }
         self.conns.len()
+    }
+}
+
+/// One local connection as the registry knows it: its user and the channels it watches.
+#[derive(Debug, Clone)]
+pub struct LocalConnection {
+    pub conn: ConnId,
+    pub user: Arc<str>,
+    pub watching: Vec<Arc<str>>,
+}
+
+/// Every local connection (to record them again in a store that lost them).
+#[derive(Message)]
+#[rtype(result = "Vec<LocalConnection>")]
+pub struct Snapshot;
+
+impl Handler<Snapshot> for RegistryActor {
+    type Result = MessageResult<Snapshot>;
+    fn handle(&mut self, _: Snapshot, _: &mut Context<Self>) -> Self::Result {
+        let conns = self.conns.iter().map(|(conn, e)| LocalConnection {
+            conn: conn.clone(),
+            user: e.user.clone(),
+            watching: e.watching.iter().cloned().collect(),
+        });
+        MessageResult(conns.collect())
     }
 }
 

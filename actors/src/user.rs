@@ -103,7 +103,7 @@ impl Handler<UserFanout> for UserActor {
                     (own && sessions.contains_key(conn)) || inbox.offer(Deliver { frame: frame.clone(), skip_watching: None }, metrics)
                 });
             }
-            Route::Watchers => {} // not a user-topic route
+            Route::Watchers | Route::Node => {} // not user-topic routes
         }
     }
 }

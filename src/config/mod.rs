@@ -24,6 +24,14 @@ pub struct Config {
     pub workers: usize,
     pub limits: Limits,
     pub timing: Timing,
+    pub cluster: Cluster,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cluster {
+    pub redis_prefix: String,
+    pub node_timeout_secs: u64,
+    pub redis_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -86,6 +94,17 @@ impl Config {
             "limits.max_frame_bytes must be at most 1 MiB"
         );
         anyhow::ensure!(self.limits.session_mailbox >= 16, "limits.session_mailbox must be at least 16");
+        anyhow::ensure!(
+            self.redis_url.is_empty() || self.redis_url.starts_with("redis://") || self.redis_url.starts_with("unix://"),
+            "redis_url must start with redis:// (or unix://), got {:?}",
+            redact_url(&self.redis_url)
+        );
+        anyhow::ensure!(
+            !self.cluster.redis_prefix.is_empty() && !self.cluster.redis_prefix.contains(char::is_whitespace),
+            "cluster.redis_prefix must be a non-empty word"
+        );
+        anyhow::ensure!(self.cluster.node_timeout_secs >= 2, "cluster.node_timeout_secs must be at least 2");
+        anyhow::ensure!((50..=60_000).contains(&self.cluster.redis_timeout_ms), "cluster.redis_timeout_ms must be between 50 and 60000");
         Ok(())
     }
 
@@ -95,7 +114,16 @@ impl Config {
         if !shown.api_secret.is_empty() {
             shown.api_secret = "<redacted>".into();
         }
+        shown.redis_url = redact_url(&shown.redis_url);
         toml::to_string(&shown).unwrap_or_else(|e| format!("# could not render: {e}"))
+    }
+}
+
+/// A URL with its password (if any) replaced, for logs and `print-config`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}<redacted>{}", &url[..scheme + 3], &url[at..]),
+        _ => url.to_owned(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `/hi` (SDK warm-up), `/healthz` (process alive), `/readyz` (serving and not draining),
+//! `/hi` (SDK warm-up), `/healthz` (process alive), `/readyz` (store and bus reachable, not draining),
 //! `/metrics` (Prometheus text), and the JSON 404 for unknown paths.
 
 use super::extract::{reply, Data};
@@ -19,9 +19,20 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "alive"}))
 }
 
+/// Ready when not draining, the bus delivers, and the store answers (in cluster mode: Redis is
+/// reachable, every topic is subscribed, the built-in channel types are in place).
 pub async fn readyz(state: Data) -> HttpResponse {
+    let not_ready = |status: &str, detail: String| {
+        HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": status, "detail": detail, "node_id": state.node_id}))
+    };
     if state.draining.load(Ordering::Relaxed) {
-        return HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "draining"}));
+        return not_ready("draining", "the node is shutting down".into());
+    }
+    if !state.chat.bus().is_ready() {
+        return not_ready("bus_unavailable", "the Redis subscription link is reconnecting".into());
+    }
+    if let Err(e) = state.chat.store().ping().await {
+        return not_ready("store_unavailable", e.to_string());
     }
     HttpResponse::Ok().json(serde_json::json!({"status": "ready", "node_id": state.node_id}))
 }

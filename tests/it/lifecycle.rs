@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 async fn shutdown_closes_sockets_with_a_reconnect_code() {
     let node = spawn_node().await;
     let mut ws = node.connect(&uid("u")).await;
-    let control = node.control.clone();
+    let control = node.control().clone();
     let stopping = actix_web::rt::spawn(async move { control.shutdown().await });
     assert_eq!(ws.closed().await, Some(herald_proto::close::SHUTDOWN));
     stopping.await.unwrap();
@@ -21,7 +21,7 @@ async fn readyz_reports_draining() {
     let node = spawn_node().await;
     assert_eq!(node.call("GET", "/readyz", None, None).await.status, 200);
     // drain without stopping the HTTP server, as the first step of shutdown does
-    node.control.set_draining();
+    node.control().set_draining();
     assert_eq!(node.call("GET", "/readyz", None, None).await.status, 503);
     assert_eq!(node.call("GET", "/healthz", None, None).await.status, 200);
     node.stop().await;

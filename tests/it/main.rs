@@ -1,7 +1,12 @@
 //! herald's integration tests: one binary, a module per area, every test against a real node on
-//! 127.0.0.1:0 with real WebSocket and HTTP clients.
+//! 127.0.0.1:0 with real WebSocket and HTTP clients. With `HERALD_TEST_ENGINE=redis` the
+//! single-node tests run again in cluster mode, each node on its own real `redis-server`;
+//! `cluster/` always runs three nodes on one Redis.
 
+mod redis_server;
 mod support;
+
+mod cluster;
 
 mod auth;
 mod channel_events;

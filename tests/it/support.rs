@@ -2,6 +2,7 @@
 //! Every wait has a timeout; absence of an event is proven with a barrier event published
 //! after it on the same topic (publications keep their order per topic), never with a sleep.
 
+use crate::redis_server::RedisServer;
 use actix_codec::Framed;
 use awc::ws::{Codec, Frame, Message};
 use awc::BoxedSocket;
@@ -10,6 +11,7 @@ use herald::auth::Authenticator;
 use herald::{Config, NodeControl};
 use serde_json::{json, Value};
 use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 pub const KEY: &str = "test-key";
@@ -18,23 +20,78 @@ pub const WAIT: Duration = Duration::from_secs(5);
 
 pub struct TestNode {
     pub addr: SocketAddr,
-    pub control: NodeControl,
+    /// The in-process node's controls (None for a node in a child process).
+    control: Option<NodeControl>,
     pub auth: Authenticator,
+    /// A node in a child process (`herald serve`), killed on drop.
+    child: Option<Child>,
+    /// The node's own Redis when the single-node suite runs in cluster mode.
+    _redis: Option<RedisServer>,
+}
+
+/// Whether the single-node tests run in cluster mode (`HERALD_TEST_ENGINE=redis`: every node
+/// gets its own `redis-server`) or on the embedded memory engine (default).
+pub fn redis_engine() -> bool {
+    std::env::var("HERALD_TEST_ENGINE").is_ok_and(|e| e == "redis")
 }
 
 /// Boots a node with the test defaults, changed by `tweak`.
 pub async fn spawn_node_with(tweak: impl FnOnce(&mut Config)) -> TestNode {
+    if !redis_engine() {
+        return spawn_in_process(None, tweak).await;
+    }
+    let redis = RedisServer::start().await;
+    let mut node = spawn_in_process(Some(&redis.url()), tweak).await;
+    node._redis = Some(redis);
+    node
+}
+
+/// The test defaults; with `redis_url`, a cluster node on it (node timeout 3 s).
+pub fn test_config(redis_url: Option<&str>) -> Config {
     let mut config = Config::defaults();
     config.api_key = KEY.into();
     config.api_secret = SECRET.into();
     config.workers = 2;
     config.timing.shutdown_timeout_secs = 1;
+    if let Some(url) = redis_url {
+        config.redis_url = url.into();
+        config.cluster.node_timeout_secs = 3;
+    }
+    config
+}
+
+/// Boots a node in this process and waits until it is ready.
+pub async fn spawn_in_process(redis_url: Option<&str>, tweak: impl FnOnce(&mut Config)) -> TestNode {
+    let mut config = test_config(redis_url);
     tweak(&mut config);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     let addr = listener.local_addr().unwrap();
     let node = herald::run(listener, config).expect("node boots");
     actix_web::rt::spawn(node.server);
-    TestNode { addr, control: node.control, auth: Authenticator::new(KEY, SECRET, 0) }
+    let node = TestNode { addr, control: Some(node.control), auth: Authenticator::new(KEY, SECRET, 0), child: None, _redis: None };
+    node.wait_ready().await;
+    node
+}
+
+/// Boots `herald serve` as a child process (so a test can kill -9 it) and waits until it is ready.
+pub async fn spawn_process(config: &Config) -> TestNode {
+    let addr: SocketAddr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("serve")
+        .env("HERALD_LISTEN", addr.to_string())
+        .env("HERALD_API_KEY", &config.api_key)
+        .env("HERALD_API_SECRET", &config.api_secret)
+        .env("HERALD_REDIS_URL", &config.redis_url)
+        .env("HERALD_NODE_ID", &config.node_id)
+        .env("HERALD_CLUSTER__REDIS_PREFIX", &config.cluster.redis_prefix)
+        .env("HERALD_CLUSTER__NODE_TIMEOUT_SECS", config.cluster.node_timeout_secs.to_string())
+        .env("HERALD_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the herald binary");
+    let node = TestNode { addr, control: None, auth: Authenticator::new(KEY, SECRET, 0), child: Some(child), _redis: None };
+    node.wait_ready().await;
+    node
 }
 
 pub async fn spawn_node() -> TestNode {
@@ -53,6 +110,45 @@ pub struct Reply {
 }
 
 impl TestNode {
+    /// The in-process node's controls.
+    pub fn control(&self) -> &NodeControl {
+        self.control.as_ref().expect("an in-process node")
+    }
+
+    /// `GET /readyz` status.
+    pub async fn readyz(&self) -> u16 {
+        let client = awc::Client::builder().timeout(Duration::from_secs(3)).finish();
+        match client.get(format!("http://{}/readyz", self.addr)).send().await {
+            Ok(res) => res.status().as_u16(),
+            Err(_) => 0,
+        }
+    }
+
+    /// Polls `/readyz` until it answers `status` (bounded; a node starting or a link
+    /// re-established has no event to wait for).
+    pub async fn wait_readyz(&self, status: u16, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let got = self.readyz().await;
+            if got == status {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "/readyz of {} still {got}, not {status}, after {within:?}", self.addr);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn wait_ready(&self) {
+        self.wait_readyz(200, Duration::from_secs(15)).await;
+    }
+
+    /// Kills a child-process node with SIGKILL: no goodbye, no socket closes.
+    pub fn kill9(&mut self) {
+        let mut child = self.child.take().expect("a child-process node");
+        child.kill().expect("kill -9");
+        let _ = child.wait();
+    }
+
     pub fn url(&self, path: &str) -> String {
         let sep = if path.contains('?') { '&' } else { '?' };
         format!("http://{}{path}{sep}api_key={KEY}", self.addr)
@@ -178,8 +274,23 @@ impl TestNode {
         text.lines().find_map(|l| l.strip_prefix(&format!("herald_{name} "))).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
     }
 
-    pub async fn stop(self) {
-        self.control.handle.stop(false).await;
+    pub async fn stop(mut self) {
+        if let Some(control) = &self.control {
+            control.handle.stop(false).await;
+        }
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for TestNode {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -238,14 +349,19 @@ impl Ws {
 
     /// Waits for an event of `kind` matching `pred`, skipping others (and heartbeats).
     pub async fn wait_for(&mut self, kind: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        self.wait_for_within(kind, pred, WAIT).await
+    }
+
+    /// [`Ws::wait_for`] with its own bound.
+    pub async fn wait_for_within(&mut self, kind: &str, pred: impl Fn(&Value) -> bool, within: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next_incoming(left).await {
                 Some(Incoming::Json(v)) if v["type"] == kind && pred(&v) => return v,
                 Some(Incoming::Json(_)) => continue,
                 Some(Incoming::Closed(code)) => panic!("socket closed ({code:?}) while waiting for {kind}"),
-                None => panic!("no {kind} event within {WAIT:?}"),
+                None => panic!("no {kind} event within {within:?}"),
             }
         }
     }

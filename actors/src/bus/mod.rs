@@ -21,6 +21,8 @@ pub enum Topic {
     Channel(Arc<str>),
     /// Events aimed at one user, or at those who follow that user's presence.
     User(Arc<str>),
+    /// Requests and replies between nodes (see [`crate::link`]), addressed to one node by id.
+    Node(Arc<str>),
 }
 
 impl Topic {
@@ -29,6 +31,9 @@ impl Topic {
     }
     pub fn user(id: &str) -> Topic {
         Topic::User(Arc::from(id))
+    }
+    pub fn node(id: &str) -> Topic {
+        Topic::Node(Arc::from(id))
     }
 }
 
@@ -42,6 +47,8 @@ pub enum Route {
     UserConnections { skip_watching: Option<Arc<str>> },
     /// Connections that follow the user's presence; with `own`, the user's connections too.
     Presence { own: bool },
+    /// A node-to-node message (only on [`Topic::Node`]); read by the node itself, not sessions.
+    Node,
 }
 
 /// One encoded event on its way. Cloning shares the bytes.
@@ -67,4 +74,8 @@ pub trait Bus: Send + Sync + 'static {
     async fn publish(&self, publication: Publication) -> Result<(), BusError>;
     async fn subscribe(&self, topic: &Topic) -> Result<(), BusError>;
     async fn unsubscribe(&self, topic: &Topic) -> Result<(), BusError>;
+    /// Whether publications currently flow (false while a cluster bus is reconnecting).
+    fn is_ready(&self) -> bool {
+        true
+    }
 }

@@ -5,6 +5,8 @@
 //! goes out on a user's first watching connection and `.stop` on the last, with `watcher_count`.
 //! Presence: `user.presence.changed` online on a user's first connection, offline on the last,
 //! to connections that follow the user (watch/query with `presence: true`).
+//! Commands for a connection run on the node that holds it ([`crate::link`]); the end of a
+//! connection is published the same way whether it closed here or its node died.
 
 use super::channels::Loaded;
 use super::views::{bare_event, channel_event, me_json, user_json};
@@ -12,7 +14,8 @@ use super::{Chat, ChatResult};
 use crate::bus::{Route, Topic};
 use crate::clock;
 use crate::inbox::Inbox;
-use crate::registry::{Follow, Register, Unregister, Unwatch, Watch};
+use crate::link::ConnCommand;
+use crate::registry::{Register, RegistryError, Unregister};
 use crate::ConnId;
 use herald_proto::channel::parse_cid;
 use herald_proto::user::User;
@@ -43,29 +46,47 @@ impl Chat {
         Ok(())
     }
 
-    /// Forgets a closed connection: its watches (user.watching.stop where it was the user's last)
-    /// and, if it was the user's last connection, presence offline.
+    /// Forgets a closed local connection: its watches (user.watching.stop where it was the
+    /// user's last) and, if it was the user's last connection, presence offline.
     pub async fn close_connection(&self, conn: ConnId) {
-        let departed = match self.registry().send(Unregister { conn: conn.clone() }).await {
-            Ok(Some(d)) => d,
-            Ok(None) => return,
-            Err(e) => return tracing::error!(error = %e, "registry unreachable while closing a connection"),
-        };
-        for cid in &departed.watching {
-            if let Err(e) = self.unwatched(cid, &departed.user, &conn).await {
-                tracing::warn!(%cid, error = %e, "could not record the end of a watch");
+        match self.registry().send(Unregister { conn: conn.clone() }).await {
+            Ok(Some(departed)) => self.forget_connection(&conn, &departed.user, &departed.watching).await,
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "registry unreachable while closing a connection"),
+        }
+    }
+
+    /// Removes a connection from the Store and publishes what its end means to others. Used for
+    /// local closes and for the connections of a node that died (cluster liveness).
+    pub async fn forget_connection(&self, conn: &str, user: &str, watching: &[impl AsRef<str>]) {
+        for cid in watching {
+            if let Err(e) = self.unwatched(cid.as_ref(), user, conn).await {
+                tracing::warn!(cid = cid.as_ref(), error = %e, "could not record the end of a watch");
             }
         }
         let result = async {
-            if self.store().remove_connection(&departed.user, &conn).await? {
-                self.set_presence(&departed.user, false).await?;
+            if self.store().remove_connection(user, conn).await? {
+                self.set_presence(user, false).await?;
             }
             ChatResult::Ok(())
         }
         .await;
         if let Err(e) = result {
-            tracing::warn!(user = %departed.user, error = %e, "could not record a disconnect");
+            tracing::warn!(%user, error = %e, "could not record a disconnect");
         }
+    }
+
+    /// Records a live local connection again (after the Store lost it: Redis data loss, or this
+    /// node was taken for dead), publishing presence and watching.start where they are new.
+    pub async fn reassert_connection(&self, conn: &str, user: &str, watching: &[impl AsRef<str>]) -> ChatResult<()> {
+        if self.store().add_connection(user, conn).await? {
+            self.set_presence(user, true).await?;
+        }
+        for cid in watching {
+            let Ok(loaded) = self.load_channel(cid.as_ref()).await else { continue }; // deleted meanwhile
+            self.watched(conn, user, &loaded).await?;
+        }
+        Ok(())
     }
 
     async fn set_presence(&self, user_id: &str, online: bool) -> ChatResult<()> {
@@ -92,22 +113,40 @@ impl Chat {
     /// calls); publishes user.watching.start on the user's first watching connection.
     pub(crate) async fn watch(&self, conn: &str, owner: Option<Arc<str>>, loaded: &Loaded) -> ChatResult<()> {
         let cid = loaded.channel.cid.as_str();
-        let watch = Watch { conn: Arc::from(conn), cid: Arc::from(cid), user: owner };
-        let Some(user) = self.registry().send(watch).await?? else { return Ok(()) }; // already watching
-        let change = self.store().add_watcher(cid, &user, conn).await?;
+        let watch = ConnCommand::Watch { conn: conn.to_owned(), cid: cid.to_owned(), user: owner.map(|o| o.to_string()) };
+        let Some(user) = self.on_connection(watch).await? else { return Ok(()) }; // already watching
+        self.watched(conn, &user, loaded).await
+    }
+
+    /// Records that `conn` watches; user.watching.start on the user's first watching connection.
+    async fn watched(&self, conn: &str, user: &str, loaded: &Loaded) -> ChatResult<()> {
+        let cid = loaded.channel.cid.as_str();
+        let change = self.store().add_watcher(cid, user, conn).await?;
         if change.user_edge && loaded.config.connect_events {
-            let event = self.watching_event("user.watching.start", cid, &user, change.watcher_count).await?;
+            let event = self.watching_event("user.watching.start", cid, user, change.watcher_count).await?;
             self.publish_to_channel(cid, &event).await?;
         }
         Ok(())
+    }
+
+    /// Runs a command for a connection where it lives: this node's registry, or the node the
+    /// Store records for it (a REST call may land on any node of a cluster).
+    async fn on_connection(&self, command: ConnCommand) -> ChatResult<Option<Arc<str>>> {
+        match command.run_local(self.registry()).await {
+            Err(RegistryError::UnknownConnection(_)) => match self.store().connection_node(command.conn()).await? {
+                Some(node) if node != self.link().node() => Ok(self.link().call(&node, command).await?),
+                _ => Err(RegistryError::UnknownConnection(command.conn().to_owned()).into()),
+            },
+            other => Ok(other?),
+        }
     }
 
     /// `POST /channels/{type}/{id}/stop-watching`.
     pub async fn stop_watching(&self, conn: Option<&str>, owner: Option<&str>, cid: &str) -> ChatResult<()> {
         self.load_channel(cid).await?;
         let conn = conn.ok_or_else(|| super::ChatError::input("stop-watching needs the connection_id of a websocket connection"))?;
-        let res = self.registry().send(Unwatch { conn: Arc::from(conn), cid: Arc::from(cid), user: owner.map(Arc::from) }).await??;
-        if let Some(user) = res {
+        let unwatch = ConnCommand::Unwatch { conn: conn.to_owned(), cid: cid.to_owned(), user: owner.map(str::to_owned) };
+        if let Some(user) = self.on_connection(unwatch).await? {
             self.unwatched(cid, &user, conn).await?;
         }
         Ok(())
@@ -142,8 +181,8 @@ impl Chat {
     /// Follows the presence of a channel's members (at most `max_presence_follows`) on `conn`.
     pub(crate) async fn follow_members(&self, conn: &str, owner: Option<Arc<str>>, cid: &str) -> ChatResult<()> {
         let limit = self.limits().max_presence_follows;
-        let users: Vec<Arc<str>> = self.store().get_members(cid).await?.into_iter().take(limit).map(|m| Arc::from(m.user_id)).collect();
-        self.registry().send(Follow { conn: Arc::from(conn), users, user: owner }).await??;
+        let users = self.store().get_members(cid).await?.into_iter().take(limit).map(|m| m.user_id).collect();
+        self.on_connection(ConnCommand::Follow { conn: conn.to_owned(), users, user: owner.map(|o| o.to_string()) }).await?;
         Ok(())
     }
 }

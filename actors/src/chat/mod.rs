@@ -18,6 +18,7 @@ pub mod users;
 pub mod views;
 
 use crate::bus::{Bus, BusError, Publication, Route, Topic};
+use crate::link::NodeLink;
 use crate::metrics::Metrics;
 use crate::registry::{RegistryActor, RegistryError};
 use crate::store::{Store, StoreError};
@@ -130,6 +131,7 @@ struct Inner {
     store: Arc<dyn Store>,
     bus: Arc<dyn Bus>,
     registry: Addr<RegistryActor>,
+    link: Arc<NodeLink>,
     metrics: Arc<Metrics>,
     limits: ChatLimits,
     /// Finished asynchronous-style tasks (`POST /channels/delete`), newest last, bounded.
@@ -144,12 +146,25 @@ const TASKS_KEPT: usize = 1000;
 pub struct Chat(Arc<Inner>);
 
 impl Chat {
-    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>, registry: Addr<RegistryActor>, metrics: Arc<Metrics>, limits: ChatLimits) -> Chat {
-        Chat(Arc::new(Inner { store, bus, registry, metrics, limits, tasks: Default::default() }))
+    pub fn new(
+        store: Arc<dyn Store>,
+        bus: Arc<dyn Bus>,
+        registry: Addr<RegistryActor>,
+        link: Arc<NodeLink>,
+        metrics: Arc<Metrics>,
+        limits: ChatLimits,
+    ) -> Chat {
+        Chat(Arc::new(Inner { store, bus, registry, link, metrics, limits, tasks: Default::default() }))
     }
 
     pub fn store(&self) -> &dyn Store {
         &*self.0.store
+    }
+    pub fn bus(&self) -> &dyn Bus {
+        &*self.0.bus
+    }
+    pub fn link(&self) -> &NodeLink {
+        &self.0.link
     }
     pub fn registry(&self) -> &Addr<RegistryActor> {
         &self.0.registry

@@ -91,4 +91,28 @@ pub trait Store: Send + Sync + 'static {
     async fn add_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool>;
     /// Forgets a connection; true when it was the user's last anywhere.
     async fn remove_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool>;
+
+    // cluster (the memory store serves one node: these have nothing to say)
+    /// The node a connection lives on, when the store records nodes.
+    async fn connection_node(&self, _conn: &str) -> StoreResult<Option<String>> {
+        Ok(None)
+    }
+    /// The connections recorded for `node`, each with the channels it watches (to clean up after
+    /// a node that died).
+    async fn node_connections(&self, _node: &str) -> StoreResult<Vec<StoredConnection>> {
+        Ok(Vec::new())
+    }
+    /// Answers when the store is reachable.
+    async fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+/// A connection as the store records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredConnection {
+    pub conn: String,
+    pub user: String,
+    /// cids the connection watches.
+    pub watching: Vec<String>,
 }

@@ -1,0 +1,54 @@
+//! Redis stopped and restarted under running nodes: they report not-ready, refuse what needs
+//! Redis with 503 / code 23 at once, keep their sockets, and deliver again afterwards without
+//! any client reconnecting.
+
+use super::Cluster;
+use crate::support::*;
+use serde_json::json;
+use std::time::Duration;
+
+#[actix_web::test]
+async fn nodes_ride_out_a_redis_restart() {
+    let mut cluster = Cluster::start(2).await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let id = uid("room");
+    let cid = format!("messaging:{id}");
+    let (mut a, mut b) = {
+        let [n0, n1] = [&cluster.nodes[0], &cluster.nodes[1]];
+        n0.upsert_users(&[&alice, &bob]).await;
+        n0.create_channel("messaging", &id, &[&alice, &bob]).await;
+        let a = n0.connect(&alice).await;
+        n0.watch(&a, &alice, &cid, false).await;
+        let b = n1.connect(&bob).await;
+        n1.watch(&b, &bob, &cid, false).await;
+        (a, b)
+    };
+
+    cluster.redis.stop();
+    for node in &cluster.nodes {
+        node.wait_readyz(503, Duration::from_secs(10)).await;
+    }
+    let r = cluster.nodes[0].channel_event(&cid, &alice, json!({"type": "lost"})).await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.body["code"], 23, "{}", r.body);
+    a.assert_alive().await; // sockets stay open and answer heartbeats
+    b.assert_alive().await;
+
+    cluster.redis.restart().await;
+    for node in &cluster.nodes {
+        node.wait_readyz(200, Duration::from_secs(15)).await;
+    }
+    let r = cluster.nodes[0].channel_event(&cid, &alice, json!({"type": "after", "n": 1})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(b.event("after").await["n"], 1, "node 1 resubscribed: bob hears node 0 again");
+    assert_eq!(a.event("after").await["n"], 1);
+    let r = cluster.nodes[1].channel_event(&cid, &bob, json!({"type": "after", "n": 2})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(a.event("after").await["n"], 2);
+    for node in &cluster.nodes {
+        assert!(node.metric("bus_resubscribes_total").await >= 1);
+    }
+    a.close().await;
+    b.close().await;
+    cluster.stop().await;
+}

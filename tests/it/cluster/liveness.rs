@@ -1,0 +1,39 @@
+//! A node killed with -9 says no goodbye: the survivors notice within the node timeout (3 s in
+//! tests) and publish the watching and presence events it owed, exactly once.
+
+use super::Cluster;
+use crate::support::*;
+use std::time::Duration;
+
+#[actix_web::test]
+async fn survivors_publish_what_a_killed_node_owed() {
+    let cluster = Cluster::start(2).await;
+    let [n0, n1] = [&cluster.nodes[0], &cluster.nodes[1]];
+    let mut doomed = spawn_process(&cluster.node_config("doomed")).await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    n0.upsert_users(&[&alice, &bob]).await;
+    let id = uid("room");
+    let cid = format!("messaging:{id}");
+    n0.create_channel("messaging", &id, &[&alice, &bob]).await;
+    let mut a = n0.connect(&alice).await;
+    n0.watch(&a, &alice, &cid, true).await;
+
+    let b = doomed.connect(&bob).await;
+    doomed.watch(&b, &bob, &cid, false).await;
+    assert_eq!(a.wait_for("user.presence.changed", |e| e["user"]["id"] == bob.as_str()).await["user"]["online"], true);
+    assert_eq!(a.wait_for("user.watching.start", |e| e["user"]["id"] == bob.as_str()).await["watcher_count"], 2);
+
+    doomed.kill9();
+    let bound = Duration::from_secs(3 + 5); // node timeout + the harness's usual margin
+    let ev = a.wait_for_within("user.watching.stop", |e| e["user"]["id"] == bob.as_str(), bound).await;
+    assert_eq!(ev["watcher_count"], 1);
+    let ev = a.wait_for_within("user.presence.changed", |e| e["user"]["id"] == bob.as_str(), bound).await;
+    assert_eq!(ev["user"]["online"], false);
+    let state = n1.server("POST", &format!("/channels/messaging/{id}/query"), Some(serde_json::json!({"state": true}))).await;
+    assert_eq!(state.body["watcher_count"], 1, "{}", state.body);
+    assert_eq!(n0.metric("reaped_connections_total").await + n1.metric("reaped_connections_total").await, 1, "cleaned up once");
+    assert_eq!(n0.metric("nodes_reaped_total").await + n1.metric("nodes_reaped_total").await, 1);
+    drop(b);
+    a.close().await;
+    cluster.stop().await;
+}
