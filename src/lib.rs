@@ -96,7 +96,8 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
     let limits = ChatLimits { max_event_bytes: config.limits.max_event_bytes, max_presence_follows: config.limits.max_presence_follows };
     let chat = Chat::new(store, bus, registry, link, metrics.clone(), limits);
     let node_timeout = Duration::from_secs(config.cluster.node_timeout_secs);
-    let liveness = cluster_store.map(|store| cluster::liveness::Liveness::start(store, chat.clone(), node_timeout));
+    let redis_timeout = Duration::from_millis(config.cluster.redis_timeout_ms);
+    let liveness = cluster_store.map(|store| cluster::liveness::Liveness::start(store, chat.clone(), node_timeout, redis_timeout));
     let draining = Arc::new(AtomicBool::new(false));
     let state = web::Data::new(http::AppState {
         chat: chat.clone(),

@@ -56,8 +56,12 @@ counters! {
     nodes_reaped,
     /// Cluster: connections of dead nodes removed (with their watching/presence events).
     reaped_connections,
-    /// Cluster: times this node found its own records gone from Redis and recorded them again.
-    node_reasserts,
+    /// Connection or watch changes the Store missed (it was unreachable); each is made good by the
+    /// next reconciliation (cluster liveness).
+    connection_changes_unrecorded,
+    /// Cluster: times this node made Redis agree with its live connections (after its start,
+    /// an outage, or a loss of its records).
+    node_reconciliations,
 }
 
 impl Metrics {

@@ -60,8 +60,16 @@ pub fn test_config(redis_url: Option<&str>) -> Config {
     config
 }
 
+/// Logs of in-process nodes go to stderr when `HERALD_TEST_LOG` is set (a tracing filter).
+fn init_test_logging() {
+    if let Ok(filter) = std::env::var("HERALD_TEST_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(filter)).with_test_writer().try_init();
+    }
+}
+
 /// Boots a node in this process and waits until it is ready.
 pub async fn spawn_in_process(redis_url: Option<&str>, tweak: impl FnOnce(&mut Config)) -> TestNode {
+    init_test_logging();
     let mut config = test_config(redis_url);
     tweak(&mut config);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");

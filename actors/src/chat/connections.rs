@@ -61,7 +61,10 @@ impl Chat {
     pub async fn forget_connection(&self, conn: &str, user: &str, watching: &[impl AsRef<str>]) {
         for cid in watching {
             if let Err(e) = self.unwatched(cid.as_ref(), user, conn).await {
-                tracing::warn!(cid = cid.as_ref(), error = %e, "could not record the end of a watch");
+                // keep the connection's record: the next reconciliation finds it and ends
+                // its watches and presence then
+                self.mark_unrecorded();
+                return tracing::warn!(cid = cid.as_ref(), error = %e, "could not record the end of a watch");
             }
         }
         let result = async {
@@ -72,6 +75,7 @@ impl Chat {
         }
         .await;
         if let Err(e) = result {
+            self.mark_unrecorded();
             tracing::warn!(%user, error = %e, "could not record a disconnect");
         }
     }
@@ -115,7 +119,8 @@ impl Chat {
         let cid = loaded.channel.cid.as_str();
         let watch = ConnCommand::Watch { conn: conn.to_owned(), cid: cid.to_owned(), user: owner.map(|o| o.to_string()) };
         let Some(user) = self.on_connection(watch).await? else { return Ok(()) }; // already watching
-        self.watched(conn, &user, loaded).await
+        self.watched(conn, &user, loaded).await.inspect_err(|_| self.mark_unrecorded())
+        // watching here, not in the Store
     }
 
     /// Records that `conn` watches; user.watching.start on the user's first watching connection.

@@ -136,6 +136,8 @@ struct Inner {
     limits: ChatLimits,
     /// Finished asynchronous-style tasks (`POST /channels/delete`), newest last, bounded.
     tasks: std::sync::Mutex<std::collections::VecDeque<(String, serde_json::Value)>>,
+    /// Set when recording a connection or watch in the Store failed (see [`Chat::take_unrecorded`]).
+    unrecorded: std::sync::atomic::AtomicBool,
 }
 
 /// How many finished tasks are remembered for `GET /tasks/{id}`.
@@ -154,7 +156,8 @@ impl Chat {
         metrics: Arc<Metrics>,
         limits: ChatLimits,
     ) -> Chat {
-        Chat(Arc::new(Inner { store, bus, registry, link, metrics, limits, tasks: Default::default() }))
+        let (tasks, unrecorded) = (Default::default(), Default::default());
+        Chat(Arc::new(Inner { store, bus, registry, link, metrics, limits, tasks, unrecorded }))
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -174,6 +177,18 @@ impl Chat {
     }
     pub fn limits(&self) -> &ChatLimits {
         &self.0.limits
+    }
+
+    /// Notes that the Store missed a connection change (it failed mid-outage), so the node's
+    /// connections must be reconciled with the Store once it is back (cluster liveness does).
+    pub(crate) fn mark_unrecorded(&self) {
+        Metrics::incr(&self.0.metrics.connection_changes_unrecorded);
+        self.0.unrecorded.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether a connection change was missed since the last call (and clears it).
+    pub fn take_unrecorded(&self) -> bool {
+        self.0.unrecorded.swap(false, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Remembers a finished task; returns its id.

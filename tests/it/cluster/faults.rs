@@ -10,18 +10,20 @@ use std::time::Duration;
 #[actix_web::test]
 async fn nodes_ride_out_a_redis_restart() {
     let mut cluster = Cluster::start(2).await;
-    let (alice, bob) = (uid("alice"), uid("bob"));
+    let (alice, bob, carol) = (uid("alice"), uid("bob"), uid("carol"));
     let id = uid("room");
     let cid = format!("messaging:{id}");
-    let (mut a, mut b) = {
+    let (mut a, mut b, c) = {
         let [n0, n1] = [&cluster.nodes[0], &cluster.nodes[1]];
-        n0.upsert_users(&[&alice, &bob]).await;
-        n0.create_channel("messaging", &id, &[&alice, &bob]).await;
+        n0.upsert_users(&[&alice, &bob, &carol]).await;
+        n0.create_channel("messaging", &id, &[&alice, &bob, &carol]).await;
         let a = n0.connect(&alice).await;
-        n0.watch(&a, &alice, &cid, false).await;
+        n0.watch(&a, &alice, &cid, true).await;
         let b = n1.connect(&bob).await;
         n1.watch(&b, &bob, &cid, false).await;
-        (a, b)
+        let c = n1.connect(&carol).await;
+        n1.watch(&c, &carol, &cid, false).await;
+        (a, b, c)
     };
 
     cluster.redis.stop();
@@ -29,10 +31,15 @@ async fn nodes_ride_out_a_redis_restart() {
         node.wait_readyz(503, Duration::from_secs(10)).await;
     }
     let r = cluster.nodes[0].channel_event(&cid, &alice, json!({"type": "lost"})).await;
+    eprintln!("REST during the outage answered in {}", r.body["duration"]);
     assert_eq!(r.status, 503, "{}", r.body);
     assert_eq!(r.body["code"], 23, "{}", r.body);
     a.assert_alive().await; // sockets stay open and answer heartbeats
     b.assert_alive().await;
+    c.close().await; // closes while Redis is away: its node cannot record it yet
+    while cluster.nodes[1].metric("connection_changes_unrecorded_total").await == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await; // bounded by the Redis timeout
+    }
 
     cluster.redis.restart().await;
     for node in &cluster.nodes {
@@ -48,6 +55,12 @@ async fn nodes_ride_out_a_redis_restart() {
     for node in &cluster.nodes {
         assert!(node.metric("bus_resubscribes_total").await >= 1);
     }
+    // once node 1 has been back long enough to reconcile, carol's departure goes out
+    let bound = Duration::from_secs(10);
+    let ev = a.wait_for_within("user.watching.stop", |e| e["user"]["id"] == carol.as_str(), bound).await;
+    assert_eq!(ev["watcher_count"], 2);
+    let ev = a.wait_for_within("user.presence.changed", |e| e["user"]["id"] == carol.as_str(), bound).await;
+    assert_eq!(ev["user"]["online"], false);
     a.close().await;
     b.close().await;
     cluster.stop().await;

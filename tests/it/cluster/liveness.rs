@@ -37,3 +37,33 @@ async fn survivors_publish_what_a_killed_node_owed() {
     a.close().await;
     cluster.stop().await;
 }
+
+#[actix_web::test]
+async fn a_node_stopping_gracefully_publishes_its_departures_and_leaves() {
+    let mut cluster = Cluster::start(2).await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let id = uid("room");
+    let cid = format!("messaging:{id}");
+    let leaving = cluster.nodes.pop().unwrap();
+    let n0 = &cluster.nodes[0];
+    n0.upsert_users(&[&alice, &bob]).await;
+    n0.create_channel("messaging", &id, &[&alice, &bob]).await;
+    let mut a = n0.connect(&alice).await;
+    n0.watch(&a, &alice, &cid, true).await;
+    let mut b = leaving.connect(&bob).await;
+    leaving.watch(&b, &bob, &cid, false).await;
+    assert_eq!(a.wait_for("user.watching.start", |e| e["user"]["id"] == bob.as_str()).await["watcher_count"], 2);
+
+    leaving.control().shutdown().await;
+    assert_eq!(b.closed().await, Some(herald_proto::close::SHUTDOWN));
+    assert_eq!(a.wait_for("user.watching.stop", |e| e["user"]["id"] == bob.as_str()).await["watcher_count"], 1);
+    assert_eq!(a.wait_for("user.presence.changed", |e| e["user"]["id"] == bob.as_str()).await["user"]["online"], false);
+    // it left the node set itself (nobody has to reap it) and took its records along
+    let mut redis = redis::Client::open(cluster.redis.url()).unwrap().get_connection().unwrap();
+    let nodes: Vec<String> = redis::cmd("SMEMBERS").arg(format!("{}:nodes", cluster.prefix)).query(&mut redis).unwrap();
+    assert_eq!(nodes, vec!["node-0".to_string()]);
+    let conns: usize = redis::cmd("SCARD").arg(format!("{}:nconns:node-1", cluster.prefix)).query(&mut redis).unwrap();
+    assert_eq!(conns, 0);
+    a.close().await;
+    cluster.stop().await;
+}
