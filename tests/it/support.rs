@@ -212,6 +212,15 @@ impl TestNode {
         assert_eq!(r.status, 201, "{}", r.body);
     }
 
+    /// Upserts `members` and creates a fresh messaging channel with them; returns (id, cid).
+    pub async fn messaging_room(&self, members: &[&str]) -> (String, String) {
+        self.upsert_users(members).await;
+        let id = uid("room");
+        self.create_channel("messaging", &id, members).await;
+        let cid = format!("messaging:{id}");
+        (id, cid)
+    }
+
     /// Opens a socket for `user` and reads the handshake.
     pub async fn connect(&self, user: &str) -> Ws {
         let ws = self.connect_raw(user, &self.user_token(user), json!({"user_id": user, "user_details": {"id": user}})).await;

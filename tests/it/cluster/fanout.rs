@@ -10,10 +10,8 @@ async fn channel_events_reach_watchers_on_every_node() {
     let cluster = Cluster::start(3).await;
     let [n0, n1, n2] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
     let (alice, bob, carol, dave) = (uid("alice"), uid("bob"), uid("carol"), uid("dave"));
-    n0.upsert_users(&[&alice, &bob, &carol, &dave]).await;
-    let id = uid("room");
-    let cid = format!("messaging:{id}");
-    n1.create_channel("messaging", &id, &[&alice, &bob, &carol]).await;
+    let (id, cid) = n1.messaging_room(&[&alice, &bob, &carol]).await;
+    n0.upsert_users(&[&dave]).await;
 
     let mut a = n0.connect(&alice).await;
     n0.watch(&a, &alice, &cid, false).await;
@@ -78,10 +76,7 @@ async fn five_hundred_events_from_one_node_arrive_complete_and_in_order_on_the_o
     let cluster = Cluster::start(3).await;
     let [n0, n1, n2] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
     let (alice, bob, carol) = (uid("alice"), uid("bob"), uid("carol"));
-    n0.upsert_users(&[&alice, &bob, &carol]).await;
-    let id = uid("room");
-    let cid = format!("messaging:{id}");
-    n0.create_channel("messaging", &id, &[&alice, &bob, &carol]).await;
+    let (_, cid) = n0.messaging_room(&[&alice, &bob, &carol]).await;
     let mut a = n0.connect(&alice).await;
     n0.watch(&a, &alice, &cid, false).await;
     let mut b = n1.connect(&bob).await;
@@ -138,11 +133,9 @@ async fn presence_counts_connections_on_every_node() {
     let cluster = Cluster::start(3).await;
     let [n0, n1, n2] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
     let (alice, bob) = (uid("alice"), uid("bob"));
-    n0.upsert_users(&[&alice, &bob]).await;
-    let id = uid("room");
-    n0.create_channel("messaging", &id, &[&alice, &bob]).await;
+    let (_, cid) = n0.messaging_room(&[&alice, &bob]).await;
     let mut a = n0.connect(&alice).await;
-    n0.watch(&a, &alice, &format!("messaging:{id}"), true).await;
+    n0.watch(&a, &alice, &cid, true).await;
 
     let b1 = n1.connect(&bob).await; // first connection anywhere: online
     let ev = a.wait_for("user.presence.changed", |e| e["user"]["id"] == bob.as_str()).await;

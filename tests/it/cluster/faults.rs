@@ -11,19 +11,16 @@ use std::time::Duration;
 async fn nodes_ride_out_a_redis_restart() {
     let mut cluster = Cluster::start(2).await;
     let (alice, bob, carol) = (uid("alice"), uid("bob"), uid("carol"));
-    let id = uid("room");
-    let cid = format!("messaging:{id}");
-    let (mut a, mut b, c) = {
+    let (cid, mut a, mut b, c) = {
         let [n0, n1] = [&cluster.nodes[0], &cluster.nodes[1]];
-        n0.upsert_users(&[&alice, &bob, &carol]).await;
-        n0.create_channel("messaging", &id, &[&alice, &bob, &carol]).await;
+        let (_, cid) = n0.messaging_room(&[&alice, &bob, &carol]).await;
         let a = n0.connect(&alice).await;
         n0.watch(&a, &alice, &cid, true).await;
         let b = n1.connect(&bob).await;
         n1.watch(&b, &bob, &cid, false).await;
         let c = n1.connect(&carol).await;
         n1.watch(&c, &carol, &cid, false).await;
-        (a, b, c)
+        (cid, a, b, c)
     };
 
     cluster.redis.stop();

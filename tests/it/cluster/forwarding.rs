@@ -10,10 +10,7 @@ async fn watch_and_stop_watching_for_a_socket_on_another_node() {
     let cluster = Cluster::start(3).await;
     let [n0, n1, n2] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
     let (alice, bob) = (uid("alice"), uid("bob"));
-    n0.upsert_users(&[&alice, &bob]).await;
-    let id = uid("room");
-    let cid = format!("messaging:{id}");
-    n0.create_channel("messaging", &id, &[&alice, &bob]).await;
+    let (id, cid) = n0.messaging_room(&[&alice, &bob]).await;
     let mut a = n2.connect(&alice).await;
     n2.watch(&a, &alice, &cid, false).await;
 
@@ -45,11 +42,9 @@ async fn presence_for_a_socket_on_another_node() {
     let cluster = Cluster::start(3).await;
     let [n0, n1, n2] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
     let (alice, bob) = (uid("alice"), uid("bob"));
-    n0.upsert_users(&[&alice, &bob]).await;
-    let id = uid("room");
-    n0.create_channel("messaging", &id, &[&alice, &bob]).await;
+    let (_, cid) = n0.messaging_room(&[&alice, &bob]).await;
     let mut b = n1.connect(&bob).await;
-    n0.watch(&b, &bob, &format!("messaging:{id}"), true).await; // through node 0, follow presence
+    n0.watch(&b, &bob, &cid, true).await; // through node 0, follow presence
     let a = n2.connect(&alice).await;
     let ev = b.wait_for("user.presence.changed", |e| e["user"]["id"] == alice.as_str()).await;
     assert_eq!(ev["user"]["online"], true);
@@ -63,9 +58,7 @@ async fn foreign_and_unknown_connection_ids_are_refused() {
     let cluster = Cluster::start(2).await;
     let [n0, n1] = [&cluster.nodes[0], &cluster.nodes[1]];
     let (alice, bob) = (uid("alice"), uid("bob"));
-    n0.upsert_users(&[&alice, &bob]).await;
-    let id = uid("room");
-    n0.create_channel("messaging", &id, &[&alice, &bob]).await;
+    let (id, _) = n0.messaging_room(&[&alice, &bob]).await;
     let b = n1.connect(&bob).await;
     // alice names bob's connection (on node 1) in a call to node 0
     let path = format!("/channels/messaging/{id}/query?connection_id={}", b.connection_id);

@@ -11,10 +11,7 @@ async fn survivors_publish_what_a_killed_node_owed() {
     let [n0, n1] = [&cluster.nodes[0], &cluster.nodes[1]];
     let mut doomed = spawn_process(&cluster.node_config("doomed")).await;
     let (alice, bob) = (uid("alice"), uid("bob"));
-    n0.upsert_users(&[&alice, &bob]).await;
-    let id = uid("room");
-    let cid = format!("messaging:{id}");
-    n0.create_channel("messaging", &id, &[&alice, &bob]).await;
+    let (id, cid) = n0.messaging_room(&[&alice, &bob]).await;
     let mut a = n0.connect(&alice).await;
     n0.watch(&a, &alice, &cid, true).await;
 
@@ -42,12 +39,9 @@ async fn survivors_publish_what_a_killed_node_owed() {
 async fn a_node_stopping_gracefully_publishes_its_departures_and_leaves() {
     let mut cluster = Cluster::start(2).await;
     let (alice, bob) = (uid("alice"), uid("bob"));
-    let id = uid("room");
-    let cid = format!("messaging:{id}");
     let leaving = cluster.nodes.pop().unwrap();
     let n0 = &cluster.nodes[0];
-    n0.upsert_users(&[&alice, &bob]).await;
-    n0.create_channel("messaging", &id, &[&alice, &bob]).await;
+    let (_, cid) = n0.messaging_room(&[&alice, &bob]).await;
     let mut a = n0.connect(&alice).await;
     n0.watch(&a, &alice, &cid, true).await;
     let mut b = leaving.connect(&bob).await;
