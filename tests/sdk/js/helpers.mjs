@@ -1,6 +1,8 @@
 // Shared harness for the official stream-chat JS SDK tests against herald.
-// Reads HERALD_URL / HERALD_API_KEY / HERALD_API_SECRET (set by tests/sdk/run.sh), builds
-// server-side and user clients, waits for events with timeouts, and tears everything down.
+// Reads HERALD_URLS (or HERALD_URL) / HERALD_API_KEY / HERALD_API_SECRET (set by
+// tests/sdk/run.sh), builds server-side and user clients, waits for events with timeouts, and
+// tears everything down. Every new client takes the next node of HERALD_URLS round-robin, so
+// in cluster mode a test's server client and its users' sockets land on different nodes.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { StreamChat } from 'stream-chat';
@@ -11,9 +13,30 @@ function requireEnv(name) {
   return value;
 }
 
-export const BASE_URL = requireEnv('HERALD_URL').replace(/\/+$/, '');
+/** Base URLs of the herald nodes (one in single mode); HERALD_URL alone means one node. */
+export const NODE_URLS = (process.env.HERALD_URLS || requireEnv('HERALD_URL'))
+  .split(',')
+  .map((url) => url.trim().replace(/\/+$/, ''))
+  .filter(Boolean);
 export const API_KEY = requireEnv('HERALD_API_KEY');
 export const API_SECRET = requireEnv('HERALD_API_SECRET');
+
+let nextNode = 0;
+
+/** The next node's base URL, round-robin over NODE_URLS (one call per new client). */
+export function nodeURL() {
+  const url = NODE_URLS[nextNode % NODE_URLS.length];
+  nextNode += 1;
+  return url;
+}
+
+/** "node 2/3 (http://127.0.0.1:PORT)" for a client: where its REST calls and socket go. */
+export function nodeOf(client) {
+  return `node ${NODE_URLS.indexOf(client.baseURL) + 1}/${NODE_URLS.length} (${client.baseURL})`;
+}
+
+// Signs tokens only (no request is ever sent through it), so it does not take a node.
+const signer = new StreamChat(API_KEY, API_SECRET, { baseURL: NODE_URLS[0] });
 
 const RUN = randomBytes(4).toString('hex');
 let counter = 0;
@@ -24,14 +47,22 @@ export function uid(prefix) {
   return `${prefix}-${RUN}-${counter}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Server-side client (JWT {"server":true}); the same construction an app backend uses. */
+/**
+ * Server-side client (JWT {"server":true}) on the next node; the same construction an app
+ * backend uses.
+ */
 export function serverClient() {
-  return new StreamChat(API_KEY, API_SECRET, { baseURL: BASE_URL });
+  return new StreamChat(API_KEY, API_SECRET, { baseURL: nodeURL() });
+}
+
+/** A valid user token for `userId`, signed by the SDK. */
+export function userToken(userId) {
+  return signer.createToken(userId);
 }
 
 /** Expired user token for `userId` (exp one hour ago), signed by the SDK. */
 export function expiredToken(userId) {
-  return serverClient().createToken(userId, Math.floor(Date.now() / 1000) - 3600);
+  return signer.createToken(userId, Math.floor(Date.now() / 1000) - 3600);
 }
 
 function brief(event) {
@@ -41,13 +72,15 @@ function brief(event) {
 
 function label(target) {
   return target.cid
-    ? `channel ${target.cid} watched by ${target.getClient().userID}`
-    : `client of ${target.userID}`;
+    ? `channel ${target.cid} watched by ${target.getClient().userID} on ${nodeOf(target.getClient())}`
+    : `client of ${target.userID} on ${nodeOf(target)}`;
 }
 
 /**
  * One test's clients and pending waits. `close()` (registered with `t.after`) cancels every
- * wait and disconnects every user client, so the process exits on its own.
+ * wait and disconnects every user client, so the process exits on its own. The server client
+ * and each user client take the next node in turn (REST and WebSocket of one user client go
+ * to the same node, as connection_id requires).
  */
 export class Session {
   constructor(t) {
@@ -84,17 +117,17 @@ export class Session {
     return channel;
   }
 
-  /** A fresh user-side client for `userId`, not yet connected. */
+  /** A fresh user-side client on the next node, not yet connected. */
   userClient() {
-    const client = new StreamChat(API_KEY, { baseURL: BASE_URL, allowServerSideConnect: true });
+    const client = new StreamChat(API_KEY, { baseURL: nodeURL(), allowServerSideConnect: true });
     this.clients.push(client);
     return client;
   }
 
-  /** Connects `userId` with a token made by the server client; returns [client, connectResult]. */
+  /** Connects `userId` (next node) with a token signed by the SDK; returns [client, connectResult]. */
   async connect(userId, extra = {}) {
     const client = this.userClient();
-    const token = this.server.createToken(userId);
+    const token = userToken(userId);
     const result = await client.connectUser({ id: userId, ...extra }, token);
     return [client, result];
   }

@@ -2,12 +2,15 @@
 
 The Python SDK is server-side only, so deliveries are checked on a socket opened the way the
 JS client opens it: GET /connect?json=...&api_key=...&authorization=<jwt>&stream-auth-type=jwt.
-The first frame must be `health.check` with a `connection_id`.
+The first frame must be `health.check` with a `connection_id`. Each socket takes the next
+herald node from a `Nodes` round-robin; its watch() goes to that same node, as connection_id
+requires.
 """
 import asyncio
+import itertools
 import json
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 from urllib.parse import quote, urlencode
 
 import requests
@@ -16,14 +19,29 @@ from websockets.asyncio.client import connect
 Event = Dict[str, Any]
 
 
+class Nodes:
+    """Base URLs of the herald nodes; `next()` hands them out round-robin (one per new client)."""
+
+    def __init__(self, urls: Sequence[str]) -> None:
+        self.urls = [u.rstrip("/") for u in urls]
+        self._turn = itertools.count()
+
+    def next(self) -> str:
+        return self.urls[next(self._turn) % len(self.urls)]
+
+    def name(self, url: str) -> str:
+        """A label like `node 2/3 (http://127.0.0.1:PORT)` for failure messages."""
+        return f"node {self.urls.index(url) + 1}/{len(self.urls)} ({url})"
+
+
 class RawUser:
-    def __init__(self, base_url: str, api_key: str, user_id: str, token: str) -> None:
-        self.base_url = base_url
+    def __init__(self, nodes: Nodes, api_key: str, user_id: str, token: str) -> None:
+        self.nodes = nodes
         self.api_key = api_key
         self.user_id = user_id
         self.token = token
 
-    def connect_url(self) -> str:
+    def connect_url(self, base_url: str) -> str:
         payload = json.dumps({"user_id": self.user_id, "user_details": {"id": self.user_id}})
         query = urlencode(
             {
@@ -34,17 +52,19 @@ class RawUser:
             },
             quote_via=quote,
         )
-        return self.base_url.replace("http", "ws", 1) + "/connect?" + query
+        return base_url.replace("http", "ws", 1) + "/connect?" + query
 
     def socket(self, timeout: float = 5.0) -> "RawSocket":
-        return RawSocket(self, timeout)
+        """A socket on the next node (not yet open)."""
+        return RawSocket(self, self.nodes.next(), timeout)
 
 
 class RawSocket:
     """`async with user.socket() as ws:` connects and consumes the health.check handshake."""
 
-    def __init__(self, user: RawUser, timeout: float) -> None:
+    def __init__(self, user: RawUser, base_url: str, timeout: float) -> None:
         self.user = user
+        self.base_url = base_url
         self.timeout = timeout
         self.hello: Event = {}
         self.seen: List[Event] = []
@@ -55,7 +75,7 @@ class RawSocket:
         return self.hello.get("connection_id", "")
 
     async def __aenter__(self) -> "RawSocket":
-        self._ws = await connect(self.user.connect_url(), open_timeout=self.timeout)
+        self._ws = await connect(self.user.connect_url(self.base_url), open_timeout=self.timeout)
         raw = await asyncio.wait_for(self._ws.recv(), self.timeout)
         self.hello = json.loads(raw)
         assert self.hello.get("type") == "health.check", f"first frame is not health.check: {raw}"
@@ -73,7 +93,8 @@ class RawSocket:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 kinds = [e.get("type") for e in self.seen if e.get("type") != "health.check"]
-                raise AssertionError(f"no matching frame within {limit}s; frames seen: {kinds}")
+                where = f"{self.user.user_id}'s socket on {self.user.nodes.name(self.base_url)}"
+                raise AssertionError(f"no matching frame within {limit}s on {where}; frames seen: {kinds}")
             try:
                 raw = await asyncio.wait_for(self._ws.recv(), remaining)
             except asyncio.TimeoutError:
@@ -86,7 +107,7 @@ class RawSocket:
     def watch(self, channel_type: str, channel_id: str) -> Dict[str, Any]:
         """Watches a channel on this socket with the user's token (the JS client's channel.watch())."""
         response = requests.post(
-            f"{self.user.base_url}/channels/{channel_type}/{channel_id}/query",
+            f"{self.base_url}/channels/{channel_type}/{channel_id}/query",
             params={
                 "api_key": self.user.api_key,
                 "user_id": self.user.user_id,
