@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod vonage_auth;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{middleware, web, App, HttpServer};
@@ -93,7 +94,11 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
     };
     let link = NodeLink::new(&node_id, bus.clone(), Duration::from_millis(config.cluster.redis_timeout_ms));
     let registry = RegistryActor::start(bus.clone(), link.clone(), inbound, metrics.clone());
-    let limits = ChatLimits { max_event_bytes: config.limits.max_event_bytes, max_presence_follows: config.limits.max_presence_follows };
+    let limits = ChatLimits {
+        max_event_bytes: config.limits.max_event_bytes,
+        max_presence_follows: config.limits.max_presence_follows,
+        max_conversation_events: config.limits.max_conversation_events,
+    };
     let chat = Chat::new(store, bus, registry, link, metrics.clone(), limits);
     let node_timeout = Duration::from_secs(config.cluster.node_timeout_secs);
     let redis_timeout = Duration::from_millis(config.cluster.redis_timeout_ms);
@@ -111,6 +116,11 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         },
         draining: draining.clone(),
         node_id: node_id.clone(),
+        vonage: vonage_auth::VonageAuth::from_config(
+            &config.vonage_application_id,
+            &config.vonage_public_key,
+            config.timing.jwt_leeway_secs,
+        )?,
     });
     let max_body = config.limits.max_body_bytes;
     let user_timeout = Duration::from_secs(config.timing.client_timeout_secs);

@@ -109,10 +109,11 @@ impl ChannelTypeConfig {
         cfg
     }
 
-    /// The five types every app starts with. livestream is readable by anyone.
+    /// The five types every app starts with, plus `conversation` (Vonage-style conversations:
+    /// members only, no typing). livestream is readable by anyone.
     pub fn built_ins(now: &str) -> Vec<ChannelTypeConfig> {
-        let mut types: Vec<ChannelTypeConfig> =
-            ["messaging", "livestream", "team", "gaming", "commerce"].iter().map(|n| ChannelTypeConfig::named(n, now)).collect();
+        let names = ["messaging", "livestream", "team", "gaming", "commerce", crate::conversation::CONVERSATION_TYPE];
+        let mut types: Vec<ChannelTypeConfig> = names.iter().map(|n| ChannelTypeConfig::named(n, now)).collect();
         for t in &mut types {
             match t.name.as_str() {
                 "livestream" => {
@@ -128,6 +129,9 @@ impl ChannelTypeConfig {
                 }
                 "commerce" => {
                     t.replies = false;
+                }
+                crate::conversation::CONVERSATION_TYPE => {
+                    t.typing_events = false;
                 }
                 _ => {}
             }
@@ -252,9 +256,10 @@ mod tests {
     fn built_ins_and_livestream_access() {
         let types = ChannelTypeConfig::built_ins("t");
         let names: Vec<_> = types.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["messaging", "livestream", "team", "gaming", "commerce"]);
+        assert_eq!(names, ["messaging", "livestream", "team", "gaming", "commerce", "conversation"]);
         assert_eq!(types[1].read_access, ReadAccess::Anyone);
         assert_eq!(types[0].read_access, ReadAccess::Members);
+        assert_eq!(types[5].read_access, ReadAccess::Members);
         assert!(types.iter().all(|t| t.custom_events && !t.delivery_events));
     }
 

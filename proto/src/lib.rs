@@ -7,6 +7,7 @@
 //! - [`event_type`]: which event types exist, which a client may send, which a user event may use,
 //! - [`user`], [`channel`]: the records herald stores and returns,
 //! - [`connect`]: the `json` payload of `GET /connect`,
+//! - [`conversation`]: the rules of Vonage-style conversation custom events,
 //! - [`frame`]: how an inbound socket text frame is classified.
 //!
 //! Events themselves are JSON objects with custom fields flattened at the top level
@@ -17,6 +18,7 @@ pub mod api;
 pub mod channel;
 pub mod close;
 pub mod connect;
+pub mod conversation;
 pub mod error;
 pub mod event_type;
 pub mod frame;

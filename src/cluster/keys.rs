@@ -9,6 +9,8 @@
 //!   connections; `p:cwatch:{conn}` set of cids the connection watches.
 //! - Connections: `p:conns` hash conn → `{"node","user"}`; `p:uconns:{user}` set of conns;
 //!   `p:nconns:{node}` set of conns.
+//! - Conversation events: `p:cevents:{cid}` sorted set of event JSON scored by id;
+//!   `p:cevseq:{cid}` the last id given.
 //! - Nodes: `p:nodes` set of node ids; `p:alive:{node}` string that expires unless the node
 //!   heartbeats.
 //!

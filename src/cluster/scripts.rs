@@ -17,8 +17,9 @@ pub static CAS_FIELD: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// KEYS: channels, members:{cid}, watch:{cid}, wcount:{cid}. ARGV: cid, prefix.
-/// Deletes a channel with its members and watchers; returns the channel JSON (nil if none).
+/// KEYS: channels, members:{cid}, watch:{cid}, wcount:{cid}, cevents:{cid}, cevseq:{cid}.
+/// ARGV: cid, prefix. Deletes a channel with its members, watchers and conversation events;
+/// returns the channel JSON (nil if none).
 pub static DELETE_CHANNEL: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -30,7 +31,7 @@ pub static DELETE_CHANNEL: LazyLock<Script> = LazyLock::new(|| {
         for _, conn in ipairs(redis.call('HKEYS', KEYS[3])) do
             redis.call('SREM', ARGV[2] .. ':cwatch:' .. conn, ARGV[1])
         end
-        redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+        redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
         return ch",
     )
 });

@@ -11,7 +11,7 @@
 use super::keys::Keys;
 use super::scripts;
 use async_trait::async_trait;
-use herald_actors::store::{ChannelUpdate, Store, StoreError, StoreResult, StoredConnection, UserUpdate, WatchChange};
+use herald_actors::store::{ChannelUpdate, EventBuild, Store, StoreError, StoreResult, StoredConnection, UserUpdate, WatchChange};
 use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
 use herald_proto::user::User;
 use redis::aio::ConnectionManager;
@@ -166,7 +166,14 @@ impl Store for RedisStore {
     }
 
     async fn delete_channel(&self, cid: &str) -> StoreResult<Option<ChannelRecord>> {
-        let keys = [self.key("channels", ""), self.key("members", cid), self.key("watch", cid), self.key("wcount", cid)];
+        let keys = [
+            self.key("channels", ""),
+            self.key("members", cid),
+            self.key("watch", cid),
+            self.key("wcount", cid),
+            self.key("cevents", cid),
+            self.key("cevseq", cid),
+        ];
         let prefix = self.keys.prefix().to_owned();
         let raw: Option<String> =
             self.run(|mut c| async move { scripts::DELETE_CHANNEL.key(&keys).arg(cid).arg(prefix).invoke_async(&mut c).await }).await?;
@@ -251,6 +258,38 @@ impl Store for RedisStore {
         users.sort();
         users.truncate(limit);
         Ok(users)
+    }
+
+    async fn append_conversation_event(&self, cid: &str, build: EventBuild<'_>, keep: usize) -> StoreResult<u64> {
+        let (seq, list) = (self.key("cevseq", cid), self.key("cevents", cid));
+        let id: u64 = self.run(|mut c| async move { c.incr(seq, 1).await }).await?;
+        let event = build(id);
+        let trim_to = -(keep.max(1) as isize) - 1;
+        self.run(|mut c| async move {
+            redis::pipe()
+                .atomic()
+                .zadd(&list, event, id)
+                .ignore()
+                .zremrangebyrank(&list, 0, trim_to)
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await?;
+        Ok(id)
+    }
+
+    async fn conversation_events(&self, cid: &str, cursor: Option<u64>, limit: usize, descending: bool) -> StoreResult<Vec<String>> {
+        let list = self.key("cevents", cid);
+        let mut command = if descending { redis::cmd("ZREVRANGEBYSCORE") } else { redis::cmd("ZRANGEBYSCORE") };
+        let bound = |c: Option<u64>, open_end: &str| c.map_or(open_end.to_owned(), |c| format!("({c}"));
+        if descending {
+            command.arg(&list).arg(bound(cursor, "+inf")).arg("-inf");
+        } else {
+            command.arg(&list).arg(bound(cursor, "-inf")).arg("+inf");
+        }
+        command.arg("LIMIT").arg(0).arg(limit);
+        self.run(|mut c| async move { command.query_async(&mut c).await }).await
     }
 
     async fn add_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool> {

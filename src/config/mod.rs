@@ -22,6 +22,9 @@ pub struct Config {
     pub node_id: String,
     pub log: String,
     pub workers: usize,
+    #[serde(deserialize_with = "lenient_string")]
+    pub vonage_application_id: String,
+    pub vonage_public_key: String,
     pub limits: Limits,
     pub timing: Timing,
     pub cluster: Cluster,
@@ -41,6 +44,7 @@ pub struct Limits {
     pub session_mailbox: usize,
     pub max_body_bytes: usize,
     pub max_presence_follows: usize,
+    pub max_conversation_events: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,6 +117,9 @@ impl Config {
         let mut shown = self.clone();
         if !shown.api_secret.is_empty() {
             shown.api_secret = "<redacted>".into();
+        }
+        if shown.vonage_public_key.trim_start().starts_with("-----BEGIN") {
+            shown.vonage_public_key = "<PEM text>".into();
         }
         shown.redis_url = redact_url(&shown.redis_url);
         toml::to_string(&shown).unwrap_or_else(|e| format!("# could not render: {e}"))

@@ -26,6 +26,8 @@ pub struct AppState {
     /// Set when the node is shutting down: /readyz answers 503.
     pub draining: Arc<AtomicBool>,
     pub node_id: String,
+    /// The Vonage-style conversation API's verifier (None: that API is off).
+    pub vonage: Option<crate::vonage_auth::VonageAuth>,
 }
 
 /// The query string as a map (first value wins).

@@ -5,6 +5,7 @@
 
 mod channel_types;
 mod channels;
+mod conversations;
 mod events;
 mod extract;
 mod health;
@@ -43,6 +44,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/channels/{type}/{id}", web::post().to(channels::update))
         .route("/channels/{type}/{id}", web::patch().to(channels::partial_update))
         .route("/channels/{type}/{id}", web::delete().to(channels::delete))
-        .route("/tasks/{id}", web::get().to(channels::task))
-        .default_service(web::to(health::not_found));
+        .route("/tasks/{id}", web::get().to(channels::task));
+    for version in ["/v0.3", "/v1"] {
+        conversations::mount(cfg, version);
+    }
+    cfg.default_service(web::to(health::not_found));
 }

@@ -11,6 +11,7 @@ mod cluster;
 mod auth;
 mod channel_events;
 mod channels;
+mod conversations;
 mod frames;
 mod lifecycle;
 mod members;

@@ -5,13 +5,14 @@
 //! It holds no per-connection state: that is the registry's and the sessions'. Files:
 //! - [`views`]: JSON shapes of users, members, channels, channel state and events,
 //! - [`access`]: who may read, moderate, and which capabilities a user has,
-//! - [`users`], [`channel_types`], [`channels`], [`members`], [`events`], [`connections`]:
-//!   one family of operations each.
+//! - [`users`], [`channel_types`], [`channels`], [`members`], [`events`], [`connections`],
+//!   [`conversations`]: one family of operations each.
 
 pub mod access;
 pub mod channel_types;
 pub mod channels;
 pub mod connections;
+pub mod conversations;
 pub mod events;
 pub mod members;
 pub mod users;
@@ -125,6 +126,8 @@ pub struct ChatLimits {
     pub max_event_bytes: usize,
     /// Most users one connection follows for presence from one channel query.
     pub max_presence_follows: usize,
+    /// Newest events kept per conversation (Vonage-style event lists).
+    pub max_conversation_events: usize,
 }
 
 struct Inner {

@@ -1,11 +1,11 @@
 //! MemoryStore: the embedded store, one std mutex over plain maps. No call awaits while holding
 //! the lock, so it is never held across a suspension point.
 
-use super::{ChannelUpdate, Store, StoreResult, UserUpdate, WatchChange};
+use super::{ChannelUpdate, EventBuild, Store, StoreResult, UserUpdate, WatchChange};
 use async_trait::async_trait;
 use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
 use herald_proto::user::User;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 #[derive(Default)]
@@ -21,6 +21,14 @@ struct State {
     watchers: HashMap<String, BTreeMap<String, BTreeSet<String>>>,
     /// user id → connection ids
     connections: HashMap<String, BTreeSet<String>>,
+    /// cid → conversation events (id, JSON), oldest first
+    conversation_events: HashMap<String, EventList>,
+}
+
+#[derive(Default)]
+struct EventList {
+    last_id: u64,
+    events: VecDeque<(u64, String)>,
 }
 
 #[derive(Default)]
@@ -119,6 +127,7 @@ impl Store for MemoryStore {
             }
         }
         state.watchers.remove(cid);
+        state.conversation_events.remove(cid);
         Ok(deleted)
     }
 
@@ -204,6 +213,31 @@ impl Store for MemoryStore {
 
     async fn watchers(&self, cid: &str, limit: usize) -> StoreResult<Vec<String>> {
         Ok(self.lock().watchers.get(cid).map(|u| u.keys().take(limit).cloned().collect()).unwrap_or_default())
+    }
+
+    async fn append_conversation_event(&self, cid: &str, build: EventBuild<'_>, keep: usize) -> StoreResult<u64> {
+        let mut state = self.lock();
+        let list = state.conversation_events.entry(cid.to_owned()).or_default();
+        list.last_id += 1;
+        let id = list.last_id;
+        list.events.push_back((id, build(id)));
+        while list.events.len() > keep {
+            list.events.pop_front();
+        }
+        Ok(id)
+    }
+
+    async fn conversation_events(&self, cid: &str, cursor: Option<u64>, limit: usize, descending: bool) -> StoreResult<Vec<String>> {
+        let state = self.lock();
+        let Some(list) = state.conversation_events.get(cid) else { return Ok(Vec::new()) };
+        let page: Vec<String> = if descending {
+            let before = cursor.unwrap_or(u64::MAX);
+            list.events.iter().rev().filter(|(id, _)| *id < before).take(limit).map(|(_, e)| e.clone()).collect()
+        } else {
+            let after = cursor.unwrap_or(0);
+            list.events.iter().filter(|(id, _)| *id > after).take(limit).map(|(_, e)| e.clone()).collect()
+        };
+        Ok(page)
     }
 
     async fn add_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool> {

@@ -30,6 +30,9 @@ pub type UserUpdate<'a> = &'a (dyn Fn(Option<&User>) -> Option<User> + Send + Sy
 /// A channel update: given the current channel, the new one (None = leave as is).
 pub type ChannelUpdate<'a> = &'a (dyn Fn(&ChannelRecord) -> Option<ChannelRecord> + Send + Sync);
 
+/// Builds a stored event's JSON from the id the store gives it.
+pub type EventBuild<'a> = &'a (dyn Fn(u64) -> String + Send + Sync);
+
 /// What watching or unwatching changed, counted over every node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchChange {
@@ -91,6 +94,14 @@ pub trait Store: Send + Sync + 'static {
     async fn add_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool>;
     /// Forgets a connection; true when it was the user's last anywhere.
     async fn remove_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool>;
+
+    // conversation events (Vonage-style), kept per conversation channel
+    /// Appends the event `build(id)` to `cid`'s list, `id` being the next number of that list
+    /// (1, 2, …); keeps only the newest `keep`. Returns the id.
+    async fn append_conversation_event(&self, cid: &str, build: EventBuild<'_>, keep: usize) -> StoreResult<u64>;
+    /// Up to `limit` stored events (their JSON) after `cursor` in id order, or before it newest
+    /// first with `descending`.
+    async fn conversation_events(&self, cid: &str, cursor: Option<u64>, limit: usize, descending: bool) -> StoreResult<Vec<String>>;
 
     // cluster (the memory store serves one node: these have nothing to say)
     /// The node a connection lives on, when the store records nodes.
