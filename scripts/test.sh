@@ -21,6 +21,7 @@ need npm "npm installs the pinned stream-chat package into tests/sdk/node_module
 need python3 "Python 3.9+ runs the official stream-chat Python SDK"
 need curl "the SDK suite polls the node's /hi with curl"
 need kubectl "scripts/k8s-check.sh renders k8s/ with kubectl's built-in kustomize"
+need openssl "the conversation API tests make an RSA key pair with openssl"
 
 if ! command -v redis-server >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

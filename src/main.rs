@@ -1,4 +1,4 @@
-//! The `herald` command: `serve`, `token`, `print-config`. Parses arguments, loads the
+//! The `herald` command: `serve`, `token`, `vonage-token`, `print-config`. Parses arguments, loads the
 //! configuration, starts tracing and calls [`herald::run`].
 
 use clap::{Parser, Subcommand};
@@ -30,6 +30,21 @@ enum Command {
         #[arg(long)]
         ttl: Option<u64>,
     },
+    /// Print a Vonage-style application token (RS256) for the conversation API.
+    VonageToken {
+        /// The application's private key (PEM file).
+        #[arg(long)]
+        private_key: PathBuf,
+        /// The application id (default: the configured vonage_application_id).
+        #[arg(long)]
+        application_id: Option<String>,
+        /// A user the token acts for (`sub`); events then need `from`.
+        #[arg(long)]
+        sub: Option<String>,
+        /// Seconds until the token expires.
+        #[arg(long, default_value_t = 900)]
+        ttl: u64,
+    },
     /// Print the effective configuration (secret redacted).
     PrintConfig,
 }
@@ -48,6 +63,13 @@ fn main() -> anyhow::Result<()> {
                 "no API secret configured: set HERALD_API_SECRET (or api_secret in --config) to the secret your node runs with"
             );
             println!("{}", Authenticator::new(&config.api_key, &config.api_secret, 0).user_token(&user, ttl));
+            Ok(())
+        }
+        Command::VonageToken { private_key, application_id, sub, ttl } => {
+            let application_id = application_id.unwrap_or(config.vonage_application_id);
+            anyhow::ensure!(!application_id.is_empty(), "no application id: pass --application-id or set HERALD_VONAGE_APPLICATION_ID");
+            let pem = std::fs::read(&private_key).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", private_key.display()))?;
+            println!("{}", herald::vonage_auth::application_token(&pem, &application_id, sub.as_deref(), ttl)?);
             Ok(())
         }
         Command::Serve => {

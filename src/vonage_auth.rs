@@ -7,7 +7,7 @@
 use crate::error::ApiError;
 use herald_proto::ErrorCode;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Deserialize;
 
 /// Verifies Vonage application JWTs.
@@ -79,4 +79,21 @@ impl VonageAuth {
         }
         Ok(VonageCaller { sub: data.claims.sub.filter(|s| !s.is_empty()) })
     }
+}
+
+/// An application token as Vonage's SDKs make one (`herald vonage-token`): RS256 over
+/// `application_id`, `iat`, `exp` (`iat + ttl`), a fresh `jti`, and `sub` if given.
+pub fn application_token(private_pem: &[u8], application_id: &str, sub: Option<&str>, ttl_secs: u64) -> anyhow::Result<String> {
+    let key = EncodingKey::from_rsa_pem(private_pem).map_err(|e| anyhow::anyhow!("not an RSA private key in PEM form: {e}"))?;
+    let now = chrono::Utc::now().timestamp();
+    let mut claims = serde_json::json!({
+        "application_id": application_id,
+        "iat": now,
+        "exp": now + ttl_secs as i64,
+        "jti": uuid::Uuid::new_v4().to_string(),
+    });
+    if let Some(sub) = sub {
+        claims["sub"] = sub.into();
+    }
+    Ok(jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key)?)
 }

@@ -161,7 +161,8 @@ async fn list_events(req: HttpRequest, state: Data, id: web::Path<String>) -> Re
     let order = if descending { "desc" } else { "asc" };
     let base = format!("{}{}", origin(&req), path_of(&req, &id, "/events"));
     let mut links = JsonMap::new();
-    links.insert("self".into(), link(format!("{base}?{}", req.query_string())));
+    let query_string = req.query_string();
+    links.insert("self".into(), link(if query_string.is_empty() { base.clone() } else { format!("{base}?{query_string}") }));
     if let (true, Some(last)) = (more, events.last().and_then(|e| e["id"].as_u64())) {
         links.insert("next".into(), link(format!("{base}?page_size={page_size}&order={order}&cursor={last}")));
     }

@@ -193,6 +193,20 @@ async fn only_the_configured_application_gets_in() {
         let r = node.call("POST", path, token.map(String::as_str), Some(json!({}))).await;
         assert_eq!(r.status, 401, "{what}: {}", r.body);
     }
+    // `herald vonage-token` mints what the API accepts
+    let key_file = std::env::temp_dir().join(format!("{}.pem", uid("vonage-key")));
+    std::fs::write(&key_file, &keys().0).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(["vonage-token", "--application-id", APP, "--private-key"])
+        .arg(&key_file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&key_file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let minted = format!("Bearer {}", String::from_utf8(out.stdout).unwrap().trim());
+    let r = node.call("POST", path, Some(&minted), Some(json!({"name": "minted"}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
     let off = spawn_node().await; // no application configured: the API is off
     let r = off.vonage("POST", path, Some(json!({}))).await;
     assert_eq!(r.status, 401, "{}", r.body);
