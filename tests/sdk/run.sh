@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Official-SDK compatibility suite for herald: installs the pinned stream-chat SDKs (npm + venv)
-# into tests/sdk, then for each mode starts herald, runs the Node (node --test) and Python
-# (pytest) suites against it, and exits non-zero if any suite fails in any mode.
+# Official-SDK compatibility suite for herald: installs the pinned SDKs into tests/sdk (npm:
+# stream-chat and @vonage/server-sdk; venv: stream-chat), then for each mode starts herald, runs
+# the Node (node --test) and Python (pytest) suites against it, and exits non-zero if any suite
+# fails in any mode.
 #   single   one `herald serve` on a free port (memory mode)
 #   cluster  one redis-server and three `herald serve` nodes sharing it (HERALD_REDIS_URL); the
 #            suites' helpers spread their clients over the nodes round-robin (HERALD_URLS)
 # The suites get HERALD_URLS (comma-separated node base URLs), HERALD_URL (the first),
-# HERALD_API_KEY and HERALD_API_SECRET.
+# HERALD_API_KEY and HERALD_API_SECRET, plus VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY (path
+# of a PKCS#8 PEM) for the Vonage conversation API: every run generates a fresh RSA key pair and
+# starts every node with HERALD_VONAGE_APPLICATION_ID and HERALD_VONAGE_PUBLIC_KEY (path of the
+# SPKI PEM); the key files live in a temp dir removed at exit.
 #   HERALD_BIN   herald binary (default: <repo>/target/debug/herald)
 #   SDK_MODES    which modes to run: "single cluster" (default), "single" or "cluster"
 #   SDK_SUITES   which suites to run: "js py" (default), "js" or "py"
@@ -43,7 +47,8 @@ fi
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
 npm_hash="$(cat "$HERE/package.json" "$HERE/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)"
-if ! stamp_ok "$HERE/node_modules/.herald-stamp" "$npm_hash" || [ ! -d "$HERE/node_modules/stream-chat" ]; then
+if ! stamp_ok "$HERE/node_modules/.herald-stamp" "$npm_hash" || [ ! -d "$HERE/node_modules/stream-chat" ] \
+  || [ ! -d "$HERE/node_modules/@vonage/server-sdk" ]; then
   echo "==> installing npm dependencies"
   if [ -f "$HERE/package-lock.json" ]; then
     (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
@@ -138,6 +143,26 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# ---- Vonage application (RSA key pair for the conversation API's RS256 JWTs) ----------------
+VONAGE_DIR="$(mktemp -d -t herald-sdk-vonage-XXXXXX)"
+TMPDIRS+=("$VONAGE_DIR")
+VONAGE_APP_ID="$(node --input-type=module - "$VONAGE_DIR" <<'JS'
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+const dir = process.argv[2];
+const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+writeFileSync(`${dir}/public.pem`, publicKey);
+writeFileSync(`${dir}/private.pem`, privateKey, { mode: 0o600 });
+process.stdout.write(randomUUID());
+JS
+)" || die "generating the Vonage RSA key pair with node failed"
+[ -n "$VONAGE_APP_ID" ] && [ -s "$VONAGE_DIR/public.pem" ] && [ -s "$VONAGE_DIR/private.pem" ] \
+  || die "generating the Vonage RSA key pair with node failed"
+
 http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" || true; }
 
 # wait_ready SECONDS PATH... : every herald node (names "herald*") answers 200 on each PATH.
@@ -183,7 +208,8 @@ wait_redis() {  # wait_redis PORT: the redis-server spawned last answers PING wi
 
 # Every node's environment. RUST_LIB_BACKTRACE=0: an error that stops herald is logged without
 # a backtrace (panics keep theirs), so the message stays in the log tail printed on failure.
-HERALD_ENV=(HERALD_API_KEY="$KEY" HERALD_API_SECRET="$SECRET" HERALD_LOG=info RUST_LIB_BACKTRACE=0)
+HERALD_ENV=(HERALD_API_KEY="$KEY" HERALD_API_SECRET="$SECRET" HERALD_LOG=info RUST_LIB_BACKTRACE=0
+  HERALD_VONAGE_APPLICATION_ID="$VONAGE_APP_ID" HERALD_VONAGE_PUBLIC_KEY="$VONAGE_DIR/public.pem")
 
 # start_mode MODE: starts the mode's processes and sets NODE_URL (one base URL per PIDS index;
 # empty for redis).
@@ -251,6 +277,7 @@ for mode in $MODES; do
   urls=""
   for url in "${NODE_URL[@]}"; do [ -z "$url" ] || urls="${urls:+$urls,}$url"; done
   export HERALD_URLS="$urls" HERALD_URL="${urls%%,*}" HERALD_API_KEY="$KEY" HERALD_API_SECRET="$SECRET"
+  export VONAGE_APPLICATION_ID="$VONAGE_APP_ID" VONAGE_PRIVATE_KEY="$VONAGE_DIR/private.pem"
   echo "==> [$mode] HERALD_URLS=$HERALD_URLS"
   run_suites
   check_alive
