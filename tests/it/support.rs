@@ -291,6 +291,20 @@ impl TestNode {
         text.lines().find_map(|l| l.strip_prefix(&format!("herald_{name} "))).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
     }
 
+    /// Polls `/metrics` until counter `name` reaches `at_least` (bounded: a counter has no event
+    /// to wait for).
+    pub async fn wait_metric(&self, name: &str, at_least: u64, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let value = self.metric(name).await;
+            if value >= at_least {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{name} still {value}, not {at_least}, after {within:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(control) = &self.control {
             control.handle.stop(false).await;

@@ -34,9 +34,7 @@ async fn nodes_ride_out_a_redis_restart() {
     a.assert_alive().await; // sockets stay open and answer heartbeats
     b.assert_alive().await;
     c.close().await; // closes while Redis is away: its node cannot record it yet
-    while cluster.nodes[1].metric("connection_changes_unrecorded_total").await == 0 {
-        tokio::time::sleep(Duration::from_millis(20)).await; // bounded by the Redis timeout
-    }
+    cluster.nodes[1].wait_metric("connection_changes_unrecorded_total", 1, Duration::from_secs(10)).await;
 
     cluster.redis.restart().await;
     for node in &cluster.nodes {
