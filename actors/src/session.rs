@@ -224,14 +224,17 @@ impl Handler<Control> for SessionActor {
     }
 }
 
-/// A socket refused at the handshake: one `{"error":…}` frame, then close 1000.
+/// A socket refused at the handshake: one `{"error":…}` frame, then close 1000 (or 4003, so
+/// the client retries, when the refusal is transient: code 23, the store unreachable).
 pub struct RejectedSession {
     frame: String,
+    code: u16,
 }
 
 impl RejectedSession {
     pub fn new(error: &ApiErrorBody) -> Self {
-        RejectedSession { frame: error.to_socket_frame(false) }
+        let transient = error.code == ErrorCode::Unavailable.number();
+        RejectedSession { frame: error.to_socket_frame(false), code: if transient { close::UNAVAILABLE } else { close::REJECTED } }
     }
 }
 
@@ -239,7 +242,7 @@ impl Actor for RejectedSession {
     type Context = ws::WebsocketContext<Self>;
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.text(std::mem::take(&mut self.frame));
-        ctx.close(Some(ws::CloseReason { code: ws::CloseCode::from(close::REJECTED), description: None }));
+        ctx.close(Some(ws::CloseReason { code: ws::CloseCode::from(self.code), description: None }));
         ctx.stop();
     }
 }

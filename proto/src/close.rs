@@ -14,6 +14,9 @@ pub const SHUTDOWN: u16 = 4000;
 pub const SLOW_CONSUMER: u16 = 4001;
 /// Nothing heard from the client within the client timeout: reconnect.
 pub const CLIENT_TIMEOUT: u16 = 4002;
+/// The connection could not be set up now (cluster mode: Redis unreachable), after an error
+/// frame with code 23: reconnect with backoff.
+pub const UNAVAILABLE: u16 = 4003;
 
 /// True when a client should reconnect after this close code.
 pub fn should_reconnect(code: u16) -> bool {

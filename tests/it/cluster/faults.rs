@@ -33,6 +33,14 @@ async fn nodes_ride_out_a_redis_restart() {
     assert_eq!(r.body["code"], 23, "{}", r.body);
     a.assert_alive().await; // sockets stay open and answer heartbeats
     b.assert_alive().await;
+    // a new socket is refused with code 23 and a close code the SDKs reconnect on
+    let node = &cluster.nodes[0];
+    let mut late = node.connect_raw(&alice, &node.user_token(&alice), json!({"user_id": alice})).await;
+    match late.next_incoming(WAIT).await {
+        Some(Incoming::Json(frame)) => assert_eq!(frame["error"]["code"], 23, "{frame}"),
+        other => panic!("expected an error frame, got {other:?}"),
+    }
+    assert_eq!(late.closed().await, Some(herald_proto::close::UNAVAILABLE));
     c.close().await; // closes while Redis is away: its node cannot record it yet
     cluster.nodes[1].wait_metric("connection_changes_unrecorded_total", 1, Duration::from_secs(10)).await;
 
