@@ -333,13 +333,20 @@ impl Store for RedisStore {
             }
             out
         };
-        let mut result = Vec::with_capacity(records.len());
-        for (conn, record) in records {
-            let key = self.key("cwatch", &conn);
-            let mut watching: Vec<String> = self.run(|mut c| async move { c.smembers(key).await }).await?;
-            watching.sort();
-            result.push(StoredConnection { conn, user: record.user, watching });
+        let mut pipe = redis::pipe();
+        for conn in records.keys() {
+            pipe.smembers(self.key("cwatch", conn));
         }
+        let watching: Vec<Vec<String>> =
+            if records.is_empty() { Vec::new() } else { self.run(|mut c| async move { pipe.query_async(&mut c).await }).await? };
+        let mut result: Vec<StoredConnection> = records
+            .into_iter()
+            .zip(watching)
+            .map(|((conn, record), mut watching)| {
+                watching.sort();
+                StoredConnection { conn, user: record.user, watching }
+            })
+            .collect();
         result.sort_by(|a, b| a.conn.cmp(&b.conn));
         Ok(result)
     }

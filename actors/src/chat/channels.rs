@@ -24,6 +24,26 @@ pub struct Loaded {
     pub config: ChannelTypeConfig,
 }
 
+/// What [`Chat::standing`] found.
+pub(crate) struct Standing {
+    pub loaded: Loaded,
+    pub acting: Option<User>,
+    pub member: Option<MemberRecord>,
+    server: bool,
+}
+
+impl Standing {
+    pub fn access(&self) -> Access<'_> {
+        Access {
+            config: &self.loaded.config,
+            channel: &self.loaded.channel,
+            user: self.acting.as_ref(),
+            member: self.member.as_ref(),
+            server: self.server,
+        }
+    }
+}
+
 /// How a channel query should treat the caller's connection.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Subscribe<'a> {
@@ -51,6 +71,14 @@ impl Chat {
                 None => Ok(None),
             },
         }
+    }
+
+    /// A channel as `caller` stands to it: the channel, the acting user and their membership.
+    pub(crate) async fn standing(&self, caller: &Caller, cid: &str, named: Option<String>) -> ChatResult<Standing> {
+        let loaded = self.load_channel(cid).await?;
+        let acting = self.acting_user(caller, named).await?;
+        let member = self.membership(cid, acting.as_ref()).await?;
+        Ok(Standing { loaded, acting, member, server: caller.is_server() })
     }
 
     pub(crate) async fn membership(&self, cid: &str, user: Option<&User>) -> ChatResult<Option<MemberRecord>> {
@@ -308,19 +336,11 @@ impl Chat {
     /// `DELETE /channels/{type}/{id}`: channel.deleted to watchers, notification.channel_deleted
     /// to members who are not watching.
     pub async fn delete_channel(&self, caller: &Caller, cid: &str) -> ChatResult<Value> {
-        let loaded = self.load_channel(cid).await?;
-        let acting = self.acting_user(caller, None).await?;
-        let member = self.membership(cid, acting.as_ref()).await?;
-        let access = Access {
-            config: &loaded.config,
-            channel: &loaded.channel,
-            user: acting.as_ref(),
-            member: member.as_ref(),
-            server: caller.is_server(),
-        };
-        if !access.can_moderate() {
+        let standing = self.standing(caller, cid, None).await?;
+        if !standing.access().can_moderate() {
             return Err(ChatError::forbidden(format!("not allowed to delete channel {cid:?}")));
         }
+        let loaded = standing.loaded;
         let payload = self.channel_payload(&loaded).await?;
         let members = self.store().get_members(cid).await?;
         self.store().delete_channel(cid).await?;

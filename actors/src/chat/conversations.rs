@@ -106,7 +106,7 @@ impl Chat {
 
     async fn try_send_conversation_event(&self, id: &str, new: NewConversationEvent) -> ChatResult<Value> {
         check_event_type(&new.kind).map_err(ChatError::input)?;
-        let body_bytes = serde_json::to_vec(&new.body).map(|b| b.len()).unwrap_or(usize::MAX);
+        let body_bytes = serde_json::to_string(&new.body).map_or(usize::MAX, |b| b.len());
         check_body_bytes(body_bytes).map_err(ChatError::input)?;
         let conversation = self.conversation(id).await?;
         let sender = match &new.from {
@@ -121,12 +121,9 @@ impl Chat {
             None => None,
         };
         let timestamp = clock::now();
-        let stored = |event_id: u64| {
-            json!({"id": event_id, "type": new.kind, "from": new.from, "body": new.body, "timestamp": timestamp, "conversation_id": id})
-                .to_string()
-        };
+        let record = |event_id: u64| json!({"id": event_id, "type": new.kind, "from": new.from, "body": new.body, "timestamp": timestamp, "conversation_id": id});
         let keep = self.limits().max_conversation_events;
-        let event_id = self.store().append_conversation_event(&conversation.cid, &stored, keep).await?;
+        let event_id = self.store().append_conversation_event(&conversation.cid, &|n| record(n).to_string(), keep).await?;
         let mut live = channel_event(&new.kind, &conversation);
         live.insert("conversation_event_id".into(), Value::from(event_id));
         live.insert("from".into(), json!(new.from));
@@ -135,7 +132,7 @@ impl Chat {
             live.insert("user".into(), user_json(&sender.user));
         }
         self.publish_to_channel(&conversation.cid, &live).await?;
-        serde_json::from_str(&stored(event_id)).map_err(|e| ChatError::new(herald_proto::ErrorCode::Internal, e.to_string()))
+        Ok(record(event_id))
     }
 
     /// A page of conversation `id`'s stored events (see [`crate::store::Store::conversation_events`]).

@@ -3,7 +3,7 @@
 //! notification.added_to_channel / removed_from_channel to the affected users who are not watching.
 
 use super::access::Access;
-use super::channels::Loaded;
+use super::channels::{Loaded, Standing};
 use super::views::{channel_event, member_json, user_json};
 use super::{Caller, Chat, ChatError, ChatResult};
 use crate::clock;
@@ -17,22 +17,15 @@ use std::collections::BTreeSet;
 impl Chat {
     /// `POST /channels/{type}/{id}`. Returns `{channel, members}`.
     pub async fn update_channel(&self, caller: &Caller, cid: &str, req: UpdateChannelRequest) -> ChatResult<JsonMap> {
-        let loaded = self.load_channel(cid).await?;
-        let acting = self.acting_user(caller, named_user_id(&req.user_id, &req.user)).await?;
-        let member = self.membership(cid, acting.as_ref()).await?;
-        let access = Access {
-            config: &loaded.config,
-            channel: &loaded.channel,
-            user: acting.as_ref(),
-            member: member.as_ref(),
-            server: caller.is_server(),
-        };
+        let standing = self.standing(caller, cid, named_user_id(&req.user_id, &req.user)).await?;
+        let may_moderate = standing.access().can_moderate();
+        let Standing { loaded, acting, .. } = standing;
         let leaving_only = req.add_members.is_empty()
             && req.add_moderators.is_empty()
             && req.demote_moderators.is_empty()
             && req.data.is_none()
             && acting.as_ref().is_some_and(|u| req.remove_members.iter().all(|id| *id == u.id));
-        if !access.can_moderate() && !leaving_only {
+        if !may_moderate && !leaving_only {
             return Err(ChatError::forbidden(format!("not allowed to update channel {cid:?}")));
         }
         let adds = MemberInput::parse_list(&req.add_members).map_err(ChatError::input)?;
@@ -65,19 +58,11 @@ impl Chat {
 
     /// `PATCH /channels/{type}/{id}`: set / unset custom fields (and `frozen`).
     pub async fn partial_update_channel(&self, caller: &Caller, cid: &str, req: PartialUpdateChannelRequest) -> ChatResult<JsonMap> {
-        let loaded = self.load_channel(cid).await?;
-        let acting = self.acting_user(caller, named_user_id(&req.user_id, &req.user)).await?;
-        let member = self.membership(cid, acting.as_ref()).await?;
-        let access = Access {
-            config: &loaded.config,
-            channel: &loaded.channel,
-            user: acting.as_ref(),
-            member: member.as_ref(),
-            server: caller.is_server(),
-        };
-        if !access.can_moderate() {
+        let standing = self.standing(caller, cid, named_user_id(&req.user_id, &req.user)).await?;
+        if !standing.access().can_moderate() {
             return Err(ChatError::forbidden(format!("not allowed to update channel {cid:?}")));
         }
+        let Standing { loaded, acting, .. } = standing;
         if let Some(bad) = req.set.keys().chain(req.unset.iter()).find(|k| CHANNEL_MANAGED_FIELDS.contains(&k.as_str())) {
             return Err(ChatError::input(format!("field {bad:?} cannot be set or unset")));
         }
