@@ -1,5 +1,6 @@
-//! The `herald` command: `serve`, `token`, `vonage-token`, `print-config`. Parses arguments, loads the
-//! configuration, starts tracing and calls [`herald::run`].
+//! The `herald` command: `serve`, `token`, `vonage-token`, `print-config`, `bench` (the load tester,
+//! crate `herald-bench`). Parses arguments, loads the configuration, starts tracing and calls
+//! [`herald::run`].
 
 use clap::{Parser, Subcommand};
 use herald::auth::Authenticator;
@@ -47,10 +48,18 @@ enum Command {
     },
     /// Print the effective configuration (secret redacted).
     PrintConfig,
+    /// Load-test nodes through the real protocol and account for every delivery (BENCHMARKS.md).
+    Bench(Box<herald_bench::BenchArgs>),
+    /// One worker process of `herald bench` (started by it; reads its plan on stdin).
+    #[command(hide = true)]
+    BenchWorker,
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::BenchWorker = cli.command {
+        return herald_bench::run_worker();
+    }
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::PrintConfig => {
@@ -72,6 +81,8 @@ fn main() -> anyhow::Result<()> {
             println!("{}", herald::vonage_auth::application_token(&pem, &application_id, sub.as_deref(), ttl)?);
             Ok(())
         }
+        Command::Bench(args) => herald_bench::run(*args, &config.api_key, &config.api_secret),
+        Command::BenchWorker => unreachable!("handled before the configuration loads"),
         Command::Serve => {
             init_tracing(&config.log);
             if config.api_secret.is_empty() {
