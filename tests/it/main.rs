@@ -9,6 +9,7 @@ mod support;
 mod cluster;
 
 mod auth;
+mod bench;
 mod channel_events;
 mod channels;
 mod conversations;

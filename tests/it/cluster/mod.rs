@@ -3,6 +3,7 @@
 //! presence over all nodes, REST commands for a connection on another node, 500 ordered events,
 //! a node killed with -9, and Redis stopped and restarted.
 
+mod bench;
 mod fanout;
 mod faults;
 mod forwarding;
