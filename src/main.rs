@@ -49,6 +49,7 @@ enum Command {
     /// Print the effective configuration (secret redacted).
     PrintConfig,
     /// Load-test nodes through the real protocol and account for every delivery (BENCHMARKS.md).
+    #[command(args_override_self = true)]
     Bench(Box<herald_bench::BenchArgs>),
     /// One worker process of `herald bench` (started by it; reads its plan on stdin).
     #[command(hide = true)]
