@@ -1,9 +1,11 @@
 //! RedisStore: the cluster Store. Redis is the source of truth for users, channel types,
-//! channels, members, watchers and connections, so every node answers every REST call the same.
+//! channels, members, watchers, connections, conversation events and messages, so every node
+//! answers every REST call the same.
 //!
 //! Records are JSON in hashes ([`super::keys`] lists the layout). Read-modify-writes are atomic
-//! across nodes: record updates are optimistic compare-and-set loops around the caller's pure
-//! closure; membership, watcher and connection changes are Lua scripts ([`super::scripts`]).
+//! across nodes: record updates (users, channels, messages with their reactions) are optimistic
+//! compare-and-set loops around the caller's pure closure; membership, watcher, connection and
+//! message-list changes are Lua scripts ([`super::scripts`]).
 //! Every call is bounded by the Redis timeout and fails with `StoreError::Unavailable` (REST:
 //! 503, code 23) instead of waiting. The node-level calls (heartbeats, dead nodes) are in
 //! [`super::nodes`].
@@ -11,8 +13,11 @@
 use super::keys::Keys;
 use super::scripts;
 use async_trait::async_trait;
-use herald_actors::store::{ChannelUpdate, EventBuild, Store, StoreError, StoreResult, StoredConnection, UserUpdate, WatchChange};
+use herald_actors::store::{
+    ChannelUpdate, EventBuild, MessageUpdate, Store, StoreError, StoreResult, StoredConnection, UserUpdate, WatchChange,
+};
 use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
+use herald_proto::message::{MessageCursor, MessageRecord};
 use herald_proto::user::User;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, RedisResult};
@@ -73,17 +78,33 @@ impl RedisStore {
     where
         T: Serialize + DeserializeOwned + Send,
     {
+        Ok(self.swap_field(hash, field, f).await?.1)
+    }
+
+    /// [`Self::update_field`], returning the value before (the one the write replaced) and after.
+    async fn swap_field<T>(
+        &self,
+        hash: &str,
+        field: &str,
+        f: &(dyn Fn(Option<&T>) -> Option<T> + Send + Sync),
+    ) -> StoreResult<(Option<T>, Option<T>)>
+    where
+        T: Serialize + DeserializeOwned + Send,
+    {
         for _ in 0..CAS_ATTEMPTS {
             let raw: Option<String> = self.run(|mut c| async move { c.hget(hash, field).await }).await?;
             let current: Option<T> = raw.as_deref().map(decode).transpose()?;
-            let Some(new) = f(current.as_ref()) else { return Ok(current) };
+            let Some(new) = f(current.as_ref()) else {
+                let again = raw.as_deref().map(decode).transpose()?;
+                return Ok((current, again));
+            };
             let encoded = encode(&new)?;
             let expected = raw.unwrap_or_default();
             let written: i64 = self
                 .run(|mut c| async move { scripts::CAS_FIELD.key(hash).arg(field).arg(expected).arg(encoded).invoke_async(&mut c).await })
                 .await?;
             if written == 1 {
-                return Ok(Some(new));
+                return Ok((current, Some(new)));
             }
         }
         Err(StoreError::Unavailable(format!("{field} is being changed by too many requests at once")))
@@ -173,6 +194,9 @@ impl Store for RedisStore {
             self.key("wcount", cid),
             self.key("cevents", cid),
             self.key("cevseq", cid),
+            self.key("msgs", ""),
+            self.key("msgord", cid),
+            self.key("msgseq", cid),
         ];
         let prefix = self.keys.prefix().to_owned();
         let raw: Option<String> =
@@ -290,6 +314,44 @@ impl Store for RedisStore {
         }
         command.arg("LIMIT").arg(0).arg(limit);
         self.run(|mut c| async move { command.query_async(&mut c).await }).await
+    }
+
+    async fn insert_message(&self, message: &MessageRecord, keep: usize) -> StoreResult<bool> {
+        let keys = [self.key("msgs", ""), self.key("msgord", &message.cid), self.key("msgseq", &message.cid)];
+        let (id, encoded, keep) = (message.id.as_str(), encode(message)?, keep.max(1));
+        let written: i64 = self
+            .run(|mut c| async move { scripts::INSERT_MESSAGE.key(&keys).arg(id).arg(encoded).arg(keep).invoke_async(&mut c).await })
+            .await?;
+        Ok(written == 1)
+    }
+
+    async fn get_message(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
+        self.hget(&self.key("msgs", ""), id).await
+    }
+
+    async fn update_message(&self, id: &str, f: MessageUpdate<'_>) -> StoreResult<Option<(MessageRecord, MessageRecord)>> {
+        let (before, after) = self.swap_field(&self.key("msgs", ""), id, &|current: Option<&MessageRecord>| f(current?)).await?;
+        Ok(before.zip(after))
+    }
+
+    async fn delete_message(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
+        let (hash, prefix) = (self.key("msgs", ""), self.keys.prefix().to_owned());
+        let raw: Option<String> =
+            self.run(|mut c| async move { scripts::DELETE_MESSAGE.key(hash).arg(id).arg(prefix).invoke_async(&mut c).await }).await?;
+        raw.map(|r| decode(&r)).transpose()
+    }
+
+    async fn channel_messages(&self, cid: &str, cursor: MessageCursor<'_>, limit: usize) -> StoreResult<Vec<MessageRecord>> {
+        let keys = [self.key("msgord", cid), self.key("msgs", "")];
+        let (mode, at) = match cursor {
+            MessageCursor::Latest => ("latest", ""),
+            MessageCursor::Before(id) => ("before", id),
+            MessageCursor::After(id) => ("after", id),
+        };
+        let raw: Vec<String> = self
+            .run(|mut c| async move { scripts::MESSAGE_PAGE.key(&keys).arg(mode).arg(at).arg(limit).invoke_async(&mut c).await })
+            .await?;
+        raw.iter().map(|r| decode(r)).collect()
     }
 
     async fn add_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool> {
