@@ -212,9 +212,17 @@ impl MessagePage {
 /// `POST /channels/{type}/{id}/message` and `POST /messages/{id}`: `{"message": {…}}` plus options.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MessageRequest {
-    pub message: JsonMap,
+    #[serde(default)]
+    pub message: Option<JsonMap>,
     #[serde(default)]
     pub skip_push: Option<bool>,
+}
+
+impl MessageRequest {
+    /// The message object, or the error naming it.
+    pub fn message(&self) -> Result<&JsonMap, String> {
+        self.message.as_ref().ok_or_else(|| "message is a required object".to_owned())
+    }
 }
 
 /// `PUT /messages/{id}`: `{"set": {…}, "unset": […], "user": {…}}`.
@@ -233,7 +241,8 @@ pub struct PartialMessageRequest {
 /// `POST /messages/{id}/reaction`: `{"reaction": {"type", "score"?, "user_id"?, …}, "enforce_unique"?}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReactionRequest {
-    pub reaction: JsonMap,
+    #[serde(default)]
+    pub reaction: Option<JsonMap>,
     #[serde(default)]
     pub enforce_unique: Option<bool>,
     #[serde(default)]

@@ -79,7 +79,7 @@ impl Chat {
     /// `POST /channels/{type}/{id}/message`: stores the message and announces it. Returns the
     /// message as its author sees it.
     pub async fn send_message(&self, caller: &Caller, cid: &str, req: MessageRequest) -> ChatResult<Value> {
-        let input = MessageInput::parse(&req.message).map_err(ChatError::input)?;
+        let input = MessageInput::parse(req.message().map_err(ChatError::input)?).map_err(ChatError::input)?;
         let named = match caller {
             Caller::Server => {
                 Some(input.user_id.clone().ok_or_else(|| ChatError::input("server-side messages need message.user or message.user_id"))?)
@@ -156,7 +156,7 @@ impl Chat {
 
     /// `POST /messages/{id}`: replaces the message's content.
     pub async fn update_message(&self, caller: &Caller, id: &str, req: MessageRequest) -> ChatResult<Value> {
-        let input = MessageInput::parse(&req.message).map_err(ChatError::input)?;
+        let input = MessageInput::parse(req.message().map_err(ChatError::input)?).map_err(ChatError::input)?;
         if let Some(other) = input.id.as_deref().filter(|other| *other != id) {
             return Err(ChatError::input(format!("message.id {other:?} does not match the message {id:?} of the path")));
         }

@@ -45,7 +45,8 @@ fn with_reaction(m: &MessageRecord, new: &ReactionRecord, enforce_unique: bool) 
 impl Chat {
     /// `POST /messages/{id}/reaction`.
     pub async fn send_reaction(&self, caller: &Caller, message_id: &str, req: ReactionRequest) -> ChatResult<ReactionOutcome> {
-        let input = ReactionInput::parse(&req.reaction).map_err(ChatError::input)?;
+        let reaction = req.reaction.as_ref().ok_or_else(|| ChatError::input("reaction is a required object"))?;
+        let input = ReactionInput::parse(reaction).map_err(ChatError::input)?;
         let enforce_unique = req.enforce_unique.unwrap_or(false);
         let message = self.existing_message(message_id).await?;
         let named = match caller {
