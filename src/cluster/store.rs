@@ -8,7 +8,7 @@
 //! message-list changes are Lua scripts ([`super::scripts`]).
 //! Every call is bounded by the Redis timeout and fails with `StoreError::Unavailable` (REST:
 //! 503, code 23) instead of waiting. The node-level calls (heartbeats, dead nodes) are in
-//! [`super::nodes`].
+//! [`super::nodes`], the scripted message-list calls in [`super::messages`].
 
 use super::keys::Keys;
 use super::scripts;
@@ -62,7 +62,7 @@ impl RedisStore {
         self.keys.key(family, id)
     }
 
-    async fn hget<T: DeserializeOwned>(&self, hash: &str, field: &str) -> StoreResult<Option<T>> {
+    pub(super) async fn hget<T: DeserializeOwned>(&self, hash: &str, field: &str) -> StoreResult<Option<T>> {
         let raw: Option<String> = self.run(|mut c| async move { c.hget(hash, field).await }).await?;
         raw.map(|r| decode(&r)).transpose()
     }
@@ -317,12 +317,7 @@ impl Store for RedisStore {
     }
 
     async fn insert_message(&self, message: &MessageRecord, keep: usize) -> StoreResult<bool> {
-        let keys = [self.key("msgs", ""), self.key("msgord", &message.cid), self.key("msgseq", &message.cid)];
-        let (id, encoded, keep) = (message.id.as_str(), encode(message)?, keep.max(1));
-        let written: i64 = self
-            .run(|mut c| async move { scripts::INSERT_MESSAGE.key(&keys).arg(id).arg(encoded).arg(keep).invoke_async(&mut c).await })
-            .await?;
-        Ok(written == 1)
+        self.insert_message_record(message, keep).await
     }
 
     async fn get_message(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
@@ -335,23 +330,11 @@ impl Store for RedisStore {
     }
 
     async fn delete_message(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
-        let (hash, prefix) = (self.key("msgs", ""), self.keys.prefix().to_owned());
-        let raw: Option<String> =
-            self.run(|mut c| async move { scripts::DELETE_MESSAGE.key(hash).arg(id).arg(prefix).invoke_async(&mut c).await }).await?;
-        raw.map(|r| decode(&r)).transpose()
+        self.delete_message_record(id).await
     }
 
     async fn channel_messages(&self, cid: &str, cursor: MessageCursor<'_>, limit: usize) -> StoreResult<Vec<MessageRecord>> {
-        let keys = [self.key("msgord", cid), self.key("msgs", "")];
-        let (mode, at) = match cursor {
-            MessageCursor::Latest => ("latest", ""),
-            MessageCursor::Before(id) => ("before", id),
-            MessageCursor::After(id) => ("after", id),
-        };
-        let raw: Vec<String> = self
-            .run(|mut c| async move { scripts::MESSAGE_PAGE.key(&keys).arg(mode).arg(at).arg(limit).invoke_async(&mut c).await })
-            .await?;
-        raw.iter().map(|r| decode(r)).collect()
+        self.message_page(cid, cursor, limit).await
     }
 
     async fn add_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool> {
