@@ -11,7 +11,7 @@
 pub mod bus;
 pub mod keys;
 pub mod liveness;
-mod messages;
+pub mod messages;
 pub mod nodes;
 pub mod scripts;
 pub mod store;
