@@ -351,3 +351,20 @@ async fn concurrent_edits_and_deletes_of_one_channel_keep_every_message_consiste
     assert!(r.body["messages"].as_array().unwrap().iter().all(|m| m["edited"] == true), "{}", r.body);
     node.stop().await;
 }
+
+#[actix_web::test]
+async fn deleting_a_channel_deletes_its_messages() {
+    let Room { node, id, cid, alice, .. } = room().await;
+    let msg = node.post_text(&cid, &alice, "ephemeral").await["id"].as_str().unwrap().to_owned();
+    let r = node.server("DELETE", &format!("/channels/messaging/{id}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = node.server("GET", &format!("/messages/{msg}"), None).await;
+    assert_eq!((r.status, r.body["code"].as_i64()), (404, Some(16)), "{}", r.body);
+    // a channel made again under the same id starts empty, and the old id is free again
+    node.create_channel("messaging", &id, &[&alice]).await;
+    let r = node.as_user(&alice, "POST", &path(&cid, "/query"), Some(json!({"state": true}))).await;
+    assert_eq!(r.body["messages"], json!([]));
+    let r = node.send_message(&cid, &alice, json!({"id": msg, "text": "reborn"})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    node.stop().await;
+}
