@@ -76,7 +76,7 @@ impl RedisStore {
     /// value afterwards.
     async fn update_field<T>(&self, hash: &str, field: &str, f: &(dyn Fn(Option<&T>) -> Option<T> + Send + Sync)) -> StoreResult<Option<T>>
     where
-        T: Serialize + DeserializeOwned + Send,
+        T: Serialize + DeserializeOwned + Clone + Send,
     {
         Ok(self.swap_field(hash, field, f).await?.1)
     }
@@ -89,15 +89,12 @@ impl RedisStore {
         f: &(dyn Fn(Option<&T>) -> Option<T> + Send + Sync),
     ) -> StoreResult<(Option<T>, Option<T>)>
     where
-        T: Serialize + DeserializeOwned + Send,
+        T: Serialize + DeserializeOwned + Clone + Send,
     {
         for _ in 0..CAS_ATTEMPTS {
             let raw: Option<String> = self.run(|mut c| async move { c.hget(hash, field).await }).await?;
             let current: Option<T> = raw.as_deref().map(decode).transpose()?;
-            let Some(new) = f(current.as_ref()) else {
-                let again = raw.as_deref().map(decode).transpose()?;
-                return Ok((current, again));
-            };
+            let Some(new) = f(current.as_ref()) else { return Ok((current.clone(), current)) };
             let encoded = encode(&new)?;
             let expected = raw.unwrap_or_default();
             let written: i64 = self
