@@ -98,6 +98,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         max_event_bytes: config.limits.max_event_bytes,
         max_presence_follows: config.limits.max_presence_follows,
         max_conversation_events: config.limits.max_conversation_events,
+        max_channel_messages: config.limits.max_channel_messages,
     };
     let chat = Chat::new(store, bus, registry, link, metrics.clone(), limits);
     let node_timeout = Duration::from_secs(config.cluster.node_timeout_secs);

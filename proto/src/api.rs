@@ -38,7 +38,7 @@ pub struct QueryChannelRequest {
     #[serde(default)]
     pub watchers: Option<Page>,
     #[serde(default)]
-    pub messages: Option<Page>,
+    pub messages: Option<crate::message::MessagePage>,
 }
 
 /// One sort key of query channels.
@@ -64,6 +64,8 @@ pub struct QueryChannelsRequest {
     pub flags: StateFlags,
     #[serde(default)]
     pub member_limit: Option<usize>,
+    #[serde(default)]
+    pub message_limit: Option<usize>,
     /// Server-side callers may query as a user.
     #[serde(default)]
     pub user_id: Option<String>,

@@ -11,6 +11,9 @@
 //!   `p:nconns:{node}` set of conns.
 //! - Conversation events: `p:cevents:{cid}` sorted set of event JSON scored by id;
 //!   `p:cevseq:{cid}` the last id given.
+//! - Messages: `p:msgs` hash message id → message JSON (its reactions inside);
+//!   `p:msgord:{cid}` sorted set of the channel's message ids scored by arrival;
+//!   `p:msgseq:{cid}` the last arrival number given.
 //! - Nodes: `p:nodes` set of node ids; `p:alive:{node}` string that expires unless the node
 //!   heartbeats.
 //!

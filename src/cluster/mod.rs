@@ -1,15 +1,17 @@
 //! Cluster mode: herald nodes linked through Redis (set `redis_url`).
 //!
 //! Redis plays three roles, each in its own file: the source of truth for shared state
-//! ([`store::RedisStore`], Lua scripts in [`scripts`], node records in [`nodes`]), the pub/sub
-//! that carries every publication between nodes ([`bus::RedisBus`]), and the meeting point where
-//! nodes prove they are alive ([`liveness::Liveness`]). Key and topic names: [`keys`].
+//! ([`store::RedisStore`], Lua scripts in [`scripts`], node records in [`nodes`], message lists
+//! in [`messages`]), the pub/sub that carries every publication between nodes
+//! ([`bus::RedisBus`]), and the meeting point where nodes prove they are alive
+//! ([`liveness::Liveness`]). Key and topic names: [`keys`].
 //! `crate::run` wires these in place of the memory store and bus; nothing above the `Bus` and
 //! `Store` traits knows which mode it runs in.
 
 pub mod bus;
 pub mod keys;
 pub mod liveness;
+pub mod messages;
 pub mod nodes;
 pub mod scripts;
 pub mod store;

@@ -17,9 +17,9 @@ pub static CAS_FIELD: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// KEYS: channels, members:{cid}, watch:{cid}, wcount:{cid}, cevents:{cid}, cevseq:{cid}.
-/// ARGV: cid, prefix. Deletes a channel with its members, watchers and conversation events;
-/// returns the channel JSON (nil if none).
+/// KEYS: channels, members:{cid}, watch:{cid}, wcount:{cid}, cevents:{cid}, cevseq:{cid}, msgs,
+/// msgord:{cid}, msgseq:{cid}. ARGV: cid, prefix. Deletes a channel with its members, watchers,
+/// conversation events and messages; returns the channel JSON (nil if none).
 pub static DELETE_CHANNEL: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -31,7 +31,10 @@ pub static DELETE_CHANNEL: LazyLock<Script> = LazyLock::new(|| {
         for _, conn in ipairs(redis.call('HKEYS', KEYS[3])) do
             redis.call('SREM', ARGV[2] .. ':cwatch:' .. conn, ARGV[1])
         end
-        redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+        for _, id in ipairs(redis.call('ZRANGE', KEYS[8], 0, -1)) do
+            redis.call('HDEL', KEYS[7], id)
+        end
+        redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[8], KEYS[9])
         return ch",
     )
 });
@@ -109,5 +112,74 @@ pub static REMOVE_CONNECTION: LazyLock<Script> = LazyLock::new(|| {
         redis.call('DEL', KEYS[3])
         if redis.call('SREM', KEYS[2], ARGV[1]) == 1 and redis.call('SCARD', KEYS[2]) == 0 then return 1 end
         return 0",
+    )
+});
+
+/// KEYS: msgs, msgord:{cid}, msgseq:{cid}. ARGV: id, message JSON, keep.
+/// Adds a message after the channel's newest and drops the oldest beyond `keep`.
+/// Returns 0 (nothing written) when the id is taken.
+pub static INSERT_MESSAGE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+        local seq = redis.call('INCR', KEYS[3])
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('ZADD', KEYS[2], seq, ARGV[1])
+        local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
+        if excess > 0 then
+            for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, excess - 1)) do
+                redis.call('HDEL', KEYS[1], id)
+            end
+            redis.call('ZREMRANGEBYRANK', KEYS[2], 0, excess - 1)
+        end
+        return 1",
+    )
+});
+
+/// KEYS: msgs. ARGV: id, prefix. Removes a message and its place in its channel's order;
+/// returns its JSON (nil if none).
+pub static DELETE_MESSAGE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local m = redis.call('HGET', KEYS[1], ARGV[1])
+        if not m then return nil end
+        redis.call('HDEL', KEYS[1], ARGV[1])
+        redis.call('ZREM', ARGV[2] .. ':msgord:' .. cjson.decode(m).cid, ARGV[1])
+        return m",
+    )
+});
+
+/// KEYS: msgord:{cid}, msgs. ARGV: 'latest' | 'before' | 'after', cursor id, limit.
+/// Returns up to `limit` message JSONs, oldest first: the newest, or those just before / after
+/// the cursor message (none when it is not in the channel).
+pub static MESSAGE_PAGE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local limit = tonumber(ARGV[3])
+        if limit < 1 then return {} end
+        local ids
+        if ARGV[1] == 'latest' then
+            ids = redis.call('ZREVRANGE', KEYS[1], 0, limit - 1)
+        else
+            local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+            if not score then return {} end
+            if ARGV[1] == 'before' then
+                ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. score, '-inf', 'LIMIT', 0, limit)
+            else
+                ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. score, '+inf', 'LIMIT', 0, limit)
+            end
+        end
+        local out = {}
+        if ARGV[1] == 'after' then
+            for i = 1, #ids do table.insert(out, ids[i]) end
+        else
+            for i = #ids, 1, -1 do table.insert(out, ids[i]) end
+        end
+        local messages = {}
+        for _, id in ipairs(out) do
+            local m = redis.call('HGET', KEYS[2], id)
+            if m then table.insert(messages, m) end
+        end
+        return messages",
     )
 });

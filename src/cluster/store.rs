@@ -1,18 +1,23 @@
 //! RedisStore: the cluster Store. Redis is the source of truth for users, channel types,
-//! channels, members, watchers and connections, so every node answers every REST call the same.
+//! channels, members, watchers, connections, conversation events and messages, so every node
+//! answers every REST call the same.
 //!
 //! Records are JSON in hashes ([`super::keys`] lists the layout). Read-modify-writes are atomic
-//! across nodes: record updates are optimistic compare-and-set loops around the caller's pure
-//! closure; membership, watcher and connection changes are Lua scripts ([`super::scripts`]).
+//! across nodes: record updates (users, channels, messages with their reactions) are optimistic
+//! compare-and-set loops around the caller's pure closure; membership, watcher, connection and
+//! message-list changes are Lua scripts ([`super::scripts`]).
 //! Every call is bounded by the Redis timeout and fails with `StoreError::Unavailable` (REST:
 //! 503, code 23) instead of waiting. The node-level calls (heartbeats, dead nodes) are in
-//! [`super::nodes`].
+//! [`super::nodes`], the scripted message-list calls in [`super::messages`].
 
 use super::keys::Keys;
 use super::scripts;
 use async_trait::async_trait;
-use herald_actors::store::{ChannelUpdate, EventBuild, Store, StoreError, StoreResult, StoredConnection, UserUpdate, WatchChange};
+use herald_actors::store::{
+    ChannelUpdate, EventBuild, MessageUpdate, Store, StoreError, StoreResult, StoredConnection, UserUpdate, WatchChange,
+};
 use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
+use herald_proto::message::{MessageCursor, MessageRecord};
 use herald_proto::user::User;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, RedisResult};
@@ -57,7 +62,7 @@ impl RedisStore {
         self.keys.key(family, id)
     }
 
-    async fn hget<T: DeserializeOwned>(&self, hash: &str, field: &str) -> StoreResult<Option<T>> {
+    pub(super) async fn hget<T: DeserializeOwned>(&self, hash: &str, field: &str) -> StoreResult<Option<T>> {
         let raw: Option<String> = self.run(|mut c| async move { c.hget(hash, field).await }).await?;
         raw.map(|r| decode(&r)).transpose()
     }
@@ -71,19 +76,32 @@ impl RedisStore {
     /// value afterwards.
     async fn update_field<T>(&self, hash: &str, field: &str, f: &(dyn Fn(Option<&T>) -> Option<T> + Send + Sync)) -> StoreResult<Option<T>>
     where
-        T: Serialize + DeserializeOwned + Send,
+        T: Serialize + DeserializeOwned + Clone + Send,
+    {
+        Ok(self.swap_field(hash, field, f).await?.1)
+    }
+
+    /// [`Self::update_field`], returning the value before (the one the write replaced) and after.
+    async fn swap_field<T>(
+        &self,
+        hash: &str,
+        field: &str,
+        f: &(dyn Fn(Option<&T>) -> Option<T> + Send + Sync),
+    ) -> StoreResult<(Option<T>, Option<T>)>
+    where
+        T: Serialize + DeserializeOwned + Clone + Send,
     {
         for _ in 0..CAS_ATTEMPTS {
             let raw: Option<String> = self.run(|mut c| async move { c.hget(hash, field).await }).await?;
             let current: Option<T> = raw.as_deref().map(decode).transpose()?;
-            let Some(new) = f(current.as_ref()) else { return Ok(current) };
+            let Some(new) = f(current.as_ref()) else { return Ok((current.clone(), current)) };
             let encoded = encode(&new)?;
             let expected = raw.unwrap_or_default();
             let written: i64 = self
                 .run(|mut c| async move { scripts::CAS_FIELD.key(hash).arg(field).arg(expected).arg(encoded).invoke_async(&mut c).await })
                 .await?;
             if written == 1 {
-                return Ok(Some(new));
+                return Ok((current, Some(new)));
             }
         }
         Err(StoreError::Unavailable(format!("{field} is being changed by too many requests at once")))
@@ -173,6 +191,9 @@ impl Store for RedisStore {
             self.key("wcount", cid),
             self.key("cevents", cid),
             self.key("cevseq", cid),
+            self.key("msgs", ""),
+            self.key("msgord", cid),
+            self.key("msgseq", cid),
         ];
         let prefix = self.keys.prefix().to_owned();
         let raw: Option<String> =
@@ -290,6 +311,27 @@ impl Store for RedisStore {
         }
         command.arg("LIMIT").arg(0).arg(limit);
         self.run(|mut c| async move { command.query_async(&mut c).await }).await
+    }
+
+    async fn insert_message(&self, message: &MessageRecord, keep: usize) -> StoreResult<bool> {
+        self.insert_message_record(message, keep).await
+    }
+
+    async fn get_message(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
+        self.hget(&self.key("msgs", ""), id).await
+    }
+
+    async fn update_message(&self, id: &str, f: MessageUpdate<'_>) -> StoreResult<Option<(MessageRecord, MessageRecord)>> {
+        let (before, after) = self.swap_field(&self.key("msgs", ""), id, &|current: Option<&MessageRecord>| f(current?)).await?;
+        Ok(before.zip(after))
+    }
+
+    async fn delete_message(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
+        self.delete_message_record(id).await
+    }
+
+    async fn channel_messages(&self, cid: &str, cursor: MessageCursor<'_>, limit: usize) -> StoreResult<Vec<MessageRecord>> {
+        self.message_page(cid, cursor, limit).await
     }
 
     async fn add_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool> {

@@ -45,6 +45,7 @@ pub struct Limits {
     pub max_body_bytes: usize,
     pub max_presence_follows: usize,
     pub max_conversation_events: usize,
+    pub max_channel_messages: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -98,6 +99,7 @@ impl Config {
             "limits.max_frame_bytes must be at most 1 MiB"
         );
         anyhow::ensure!(self.limits.session_mailbox >= 16, "limits.session_mailbox must be at least 16");
+        anyhow::ensure!(self.limits.max_channel_messages >= 1, "limits.max_channel_messages must be at least 1");
         anyhow::ensure!(
             self.redis_url.is_empty() || self.redis_url.starts_with("redis://") || self.redis_url.starts_with("unix://"),
             "redis_url must start with redis:// (or unix://), got {:?}",

@@ -84,7 +84,7 @@ pub async fn delete(
     Auth(caller): Auth,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    // `hard_delete` is accepted and has no extra effect: herald keeps no messages yet.
+    // `hard_delete` is accepted and has no extra effect: the channel's messages always go with it.
     let channel = state.chat.delete_channel(&caller, &cid_of(&path)).await?;
     Ok(reply_with(&req, "channel", channel))
 }

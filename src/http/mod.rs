@@ -9,6 +9,7 @@ mod conversations;
 mod events;
 mod extract;
 mod health;
+mod messages;
 mod timing;
 mod users;
 mod ws;
@@ -40,11 +41,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/channels/{type}/query", web::post().to(channels::query_distinct))
         .route("/channels/{type}/{id}/query", web::post().to(channels::query))
         .route("/channels/{type}/{id}/event", web::post().to(events::channel_event))
+        .route("/channels/{type}/{id}/message", web::post().to(messages::send))
         .route("/channels/{type}/{id}/stop-watching", web::post().to(channels::stop_watching))
         .route("/channels/{type}/{id}", web::post().to(channels::update))
         .route("/channels/{type}/{id}", web::patch().to(channels::partial_update))
         .route("/channels/{type}/{id}", web::delete().to(channels::delete))
-        .route("/tasks/{id}", web::get().to(channels::task));
+        .route("/tasks/{id}", web::get().to(channels::task))
+        .route("/messages/{id}", web::get().to(messages::get))
+        .route("/messages/{id}", web::post().to(messages::update))
+        .route("/messages/{id}", web::put().to(messages::partial_update))
+        .route("/messages/{id}", web::delete().to(messages::delete))
+        .route("/messages/{id}/reaction", web::post().to(messages::react))
+        .route("/messages/{id}/reaction/{type}", web::delete().to(messages::unreact))
+        .route("/messages/{id}/reactions", web::get().to(messages::reactions));
     for version in ["/v0.3", "/v1"] {
         conversations::mount(cfg, version);
     }

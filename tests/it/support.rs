@@ -268,6 +268,21 @@ impl TestNode {
         self.server("POST", &format!("/channels/{kind}/{id}/event"), Some(json!({ "event": event }))).await
     }
 
+    /// Sends a message to `cid` as the server on behalf of `user`; `message` holds its fields.
+    pub async fn send_message(&self, cid: &str, user: &str, message: Value) -> Reply {
+        let (kind, id) = cid.split_once(':').unwrap();
+        let mut message = message;
+        message["user_id"] = user.into();
+        self.server("POST", &format!("/channels/{kind}/{id}/message"), Some(json!({ "message": message }))).await
+    }
+
+    /// [`TestNode::send_message`] with just `text`, asserting success; returns the message.
+    pub async fn post_text(&self, cid: &str, user: &str, text: &str) -> Value {
+        let r = self.send_message(cid, user, json!({ "text": text })).await;
+        assert_eq!(r.status, 201, "send message: {}", r.body);
+        r.body["message"].clone()
+    }
+
     /// Publishes a barrier custom event on the channel; see [`Ws::assert_none_before`].
     pub async fn channel_barrier(&self, cid: &str, user: &str) -> String {
         let mark = uid("barrier");

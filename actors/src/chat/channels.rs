@@ -9,6 +9,7 @@ use crate::clock;
 use herald_proto::api::{named_user_id, MemberInput, QueryChannelRequest, QueryChannelsRequest, SortKey};
 use herald_proto::channel::{parse_cid, valid_channel_id, ChannelRecord, ChannelTypeConfig, MemberRecord, CHANNEL_MANAGED_FIELDS};
 use herald_proto::limits::{QUERY_CHANNELS_DEFAULT_LIMIT, QUERY_CHANNELS_MAX_LIMIT};
+use herald_proto::message::{MessageCursor, CHANNEL_MESSAGES_DEFAULT_LIMIT, QUERY_CHANNELS_MESSAGES_DEFAULT_LIMIT};
 use herald_proto::user::User;
 use herald_proto::JsonMap;
 use serde_json::Value;
@@ -42,6 +43,14 @@ impl Standing {
             server: self.server,
         }
     }
+}
+
+/// How much of a channel a state lists: members, and which page of messages.
+#[derive(Debug, Clone, Copy)]
+struct StatePage<'a> {
+    member_limit: usize,
+    messages: MessageCursor<'a>,
+    message_limit: usize,
 }
 
 /// How a channel query should treat the caller's connection.
@@ -134,8 +143,13 @@ impl Chat {
         };
         let loaded = Loaded { channel, config };
         let sub = Subscribe { watch: req.flags.watch, presence: req.flags.presence, conn };
-        let member_limit = req.members.as_ref().and_then(|p| p.limit).unwrap_or(STATE_MEMBER_LIMIT);
-        self.channel_state(caller, acting.as_ref(), &loaded, sub, member_limit, true).await
+        let messages = req.messages.unwrap_or_default();
+        let page = StatePage {
+            member_limit: req.members.as_ref().and_then(|p| p.limit).unwrap_or(STATE_MEMBER_LIMIT),
+            messages: messages.cursor(),
+            message_limit: messages.limit.unwrap_or(CHANNEL_MESSAGES_DEFAULT_LIMIT),
+        };
+        self.channel_state(caller, acting.as_ref(), &loaded, sub, page, true).await
     }
 
     /// Creates a channel with its first members; publishes notification.added_to_channel to them.
@@ -202,9 +216,10 @@ impl Chat {
         acting: Option<&User>,
         loaded: &Loaded,
         sub: Subscribe<'_>,
-        member_limit: usize,
+        page: StatePage<'_>,
         enforce: bool,
     ) -> ChatResult<JsonMap> {
+        let member_limit = page.member_limit;
         let cid = loaded.channel.cid.as_str();
         let member = self.membership(cid, acting).await?;
         let access =
@@ -230,8 +245,10 @@ impl Chat {
         ids.sort();
         ids.dedup();
         let users: HashMap<String, User> = self.store().get_users(&ids).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
-        let parts = StateParts { access, members: &members, users: &users, watcher_count, watchers: &watchers, member_limit };
-        Ok(channel_state_json(&parts))
+        let viewer = acting.map(|u| u.id.as_str());
+        let messages = self.message_page(cid, page.messages, page.message_limit, viewer).await?;
+        let parts = StateParts { access, members: &members, users: &users, watcher_count, watchers: &watchers, member_limit, messages };
+        Ok(channel_state_json(parts))
     }
 
     /// `POST /channels`: filter, sort, page; every result readable by the acting user.
@@ -267,11 +284,15 @@ impl Chat {
         }
         sort_channels(&mut matched, &req.sort, &counts);
         let limit = req.limit.unwrap_or(QUERY_CHANNELS_DEFAULT_LIMIT).min(QUERY_CHANNELS_MAX_LIMIT);
-        let member_limit = req.member_limit.unwrap_or(STATE_MEMBER_LIMIT);
+        let page = StatePage {
+            member_limit: req.member_limit.unwrap_or(STATE_MEMBER_LIMIT),
+            messages: MessageCursor::Latest,
+            message_limit: req.message_limit.unwrap_or(QUERY_CHANNELS_MESSAGES_DEFAULT_LIMIT),
+        };
         let sub = Subscribe { watch: req.flags.watch, presence: req.flags.presence, conn };
         let mut out = Vec::new();
         for loaded in matched.iter().skip(req.offset.unwrap_or(0)).take(limit) {
-            out.push(self.channel_state(caller, acting.as_ref(), loaded, sub, member_limit, false).await?);
+            out.push(self.channel_state(caller, acting.as_ref(), loaded, sub, page, false).await?);
         }
         Ok(out)
     }
@@ -417,7 +438,7 @@ fn sort_channels(channels: &mut [Loaded], keys: &[SortKey], counts: &HashMap<Str
                 "created_at" => a.created_at.cmp(&b.created_at),
                 "cid" => a.cid.cmp(&b.cid),
                 "id" => a.id.cmp(&b.id),
-                // herald keeps no messages yet: last_message_at falls back to updated_at
+                // last_message_at is not tracked: it falls back to updated_at
                 _ => a.updated_at.cmp(&b.updated_at),
             };
             let ord = if key.direction < 0 { ord.reverse() } else { ord };

@@ -58,10 +58,10 @@ impl Chat {
         let config = &loaded.config;
         match class {
             ChannelEventKind::Typing if !config.typing_events => {
-                return Err(feature_off(&loaded.channel.kind, "typing_events"));
+                return Err(ChatError::feature_off(&loaded.channel.kind, "typing_events"));
             }
             ChannelEventKind::Custom if !config.custom_events => {
-                return Err(feature_off(&loaded.channel.kind, "custom_events"));
+                return Err(ChatError::feature_off(&loaded.channel.kind, "custom_events"));
             }
             _ => {}
         }
@@ -73,6 +73,9 @@ impl Chat {
                     "User '{}' is not allowed to send events to channel {cid}: only users who can read the channel may",
                     acting.id
                 )));
+            }
+            if class == ChannelEventKind::Custom && loaded.channel.frozen && !access.can_moderate() {
+                return Err(ChatError::frozen(cid, "send custom events"));
             }
         }
         event.retain(|k, _| !SERVER_SET_FIELDS.contains(&k.as_str()));
@@ -117,10 +120,6 @@ impl Chat {
         }
         Ok(())
     }
-}
-
-fn feature_off(kind: &str, flag: &str) -> ChatError {
-    ChatError::new(ErrorCode::ChannelFeatureNotSupported, format!("{flag} are disabled for channel type {kind:?}"))
 }
 
 /// The length of `value` as JSON, counted without allocating the text.

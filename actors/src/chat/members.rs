@@ -39,10 +39,9 @@ impl Chat {
         self.set_roles(&loaded, &req.demote_moderators, ROLE_MEMBER).await?;
         let channel = match req.data {
             Some(data) => {
+                let frozen = data_frozen(&data);
                 let mut custom = data;
                 custom.retain(|k, _| !CHANNEL_MANAGED_FIELDS.contains(&k.as_str()));
-                let frozen = data_frozen(&custom);
-                custom.remove("frozen");
                 self.change_channel(&loaded, acting.as_ref(), &move |ch| {
                     let mut ch = ch.clone();
                     ch.custom = custom.clone();
@@ -63,7 +62,9 @@ impl Chat {
             return Err(ChatError::forbidden(format!("not allowed to update channel {cid:?}")));
         }
         let Standing { loaded, acting, .. } = standing;
-        if let Some(bad) = req.set.keys().chain(req.unset.iter()).find(|k| CHANNEL_MANAGED_FIELDS.contains(&k.as_str())) {
+        // `frozen` is the one managed field a partial update sets (how the SDKs freeze a channel)
+        let managed = |k: &String| k != "frozen" && CHANNEL_MANAGED_FIELDS.contains(&k.as_str());
+        if let Some(bad) = req.set.keys().chain(req.unset.iter()).find(|k| managed(k)) {
             return Err(ChatError::input(format!("field {bad:?} cannot be set or unset")));
         }
         let frozen = data_frozen(&req.set);
@@ -79,7 +80,7 @@ impl Chat {
                 for k in &unset {
                     ch.custom.remove(k);
                 }
-                ch.frozen = frozen.unwrap_or(ch.frozen);
+                ch.frozen = frozen.unwrap_or(ch.frozen && !unset.iter().any(|k| k == "frozen"));
                 ch
             })
             .await?;

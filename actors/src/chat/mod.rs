@@ -5,8 +5,9 @@
 //! It holds no per-connection state: that is the registry's and the sessions'. Files:
 //! - [`views`]: JSON shapes of users, members, channels, channel state and events,
 //! - [`access`]: who may read, moderate, and which capabilities a user has,
+//! - [`message_views`]: JSON shapes of messages and reactions,
 //! - [`users`], [`channel_types`], [`channels`], [`members`], [`events`], [`connections`],
-//!   [`conversations`]: one family of operations each.
+//!   [`conversations`], [`messages`], [`reactions`]: one family of operations each.
 
 pub mod access;
 pub mod channel_types;
@@ -15,6 +16,9 @@ pub mod connections;
 pub mod conversations;
 pub mod events;
 pub mod members;
+pub mod message_views;
+pub mod messages;
+pub mod reactions;
 pub mod users;
 pub mod views;
 
@@ -66,6 +70,14 @@ impl ChatError {
     }
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::NotAllowed, message)
+    }
+    /// 400 (code 19): the channel type has `flag` switched off.
+    pub fn feature_off(kind: &str, flag: &str) -> Self {
+        Self::new(ErrorCode::ChannelFeatureNotSupported, format!("{flag} are disabled for channel type {kind:?}"))
+    }
+    /// 403 (code 17): the channel is frozen and the caller is not one of its moderators.
+    pub fn frozen(cid: &str, what: &str) -> Self {
+        Self::forbidden(format!("channel {cid} is frozen: only moderators may {what}"))
     }
     pub fn server_only(what: &str) -> Self {
         Self::forbidden(format!("{what} is only available with server-side authentication"))
@@ -128,6 +140,8 @@ pub struct ChatLimits {
     pub max_presence_follows: usize,
     /// Newest events kept per conversation (Vonage-style event lists).
     pub max_conversation_events: usize,
+    /// Newest messages kept per channel.
+    pub max_channel_messages: usize,
 }
 
 struct Inner {
@@ -212,9 +226,12 @@ impl Chat {
 
     /// Encodes `event` once and publishes it.
     pub(crate) async fn publish(&self, topic: Topic, route: Route, event: &JsonMap) -> ChatResult<()> {
-        let frame = serde_json::to_string(event).map_err(|e| ChatError::new(ErrorCode::Internal, e.to_string()))?;
+        self.publish_frame(Publication { topic, route, frame: encode(event)? }).await
+    }
+
+    async fn publish_frame(&self, publication: Publication) -> ChatResult<()> {
         Metrics::incr(&self.0.metrics.events_published);
-        self.0.bus.publish(Publication { topic, route, frame: frame.into() }).await.map_err(|e| {
+        self.0.bus.publish(publication).await.map_err(|e| {
             Metrics::incr(&self.0.metrics.bus_publish_failures);
             ChatError::from(e)
         })
@@ -230,4 +247,28 @@ impl Chat {
         let route = Route::UserConnections { skip_watching: skip_watching.map(Arc::from) };
         self.publish(Topic::user(user_id), route, event).await
     }
+
+    /// Publishes one user-targeted event to each of `user_ids` (as [`Self::publish_to_user`]),
+    /// encoded once; a bounded number of publications are in flight at a time.
+    pub(crate) async fn publish_to_users(&self, user_ids: &[String], skip_watching: Option<&str>, event: &JsonMap) -> ChatResult<()> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+        let frame = encode(event)?;
+        let skip: Option<Arc<str>> = skip_watching.map(Arc::from);
+        stream::iter(user_ids)
+            .map(|id| {
+                let route = Route::UserConnections { skip_watching: skip.clone() };
+                self.publish_frame(Publication { topic: Topic::user(id), route, frame: frame.clone() })
+            })
+            .buffer_unordered(PUBLISHES_IN_FLIGHT)
+            .try_collect::<()>()
+            .await
+    }
+}
+
+/// Publications one call keeps in flight at a time when it fans out to many users.
+const PUBLISHES_IN_FLIGHT: usize = 32;
+
+/// The event's JSON, once, as the shared bytes every recipient gets.
+fn encode(event: &JsonMap) -> ChatResult<bytestring::ByteString> {
+    serde_json::to_string(event).map(Into::into).map_err(|e| ChatError::new(ErrorCode::Internal, e.to_string()))
 }

@@ -86,10 +86,12 @@ pub struct StateParts<'a> {
     pub watcher_count: usize,
     pub watchers: &'a [String],
     pub member_limit: usize,
+    /// The page of messages, rendered for the caller (oldest first).
+    pub messages: Vec<Value>,
 }
 
 /// `ChannelStateResponse`: channel, members, messages, read, watchers, membership.
-pub fn channel_state_json(parts: &StateParts<'_>) -> JsonMap {
+pub fn channel_state_json(parts: StateParts<'_>) -> JsonMap {
     let created_by = parts.access.channel.created_by_id.as_ref().and_then(|id| parts.users.get(id));
     let members: Vec<Value> = parts.members.iter().take(parts.member_limit).map(|m| member_json(m, parts.users.get(&m.user_id))).collect();
     let read: Vec<Value> = parts
@@ -107,7 +109,7 @@ pub fn channel_state_json(parts: &StateParts<'_>) -> JsonMap {
     let mut obj = JsonMap::new();
     obj.insert("channel".into(), channel_json(&parts.access, parts.members.len(), created_by));
     obj.insert("members".into(), members.into());
-    obj.insert("messages".into(), json!([]));
+    obj.insert("messages".into(), parts.messages.into());
     obj.insert("pinned_messages".into(), json!([]));
     obj.insert("threads".into(), json!([]));
     obj.insert("read".into(), read.into());

@@ -1,9 +1,10 @@
 //! MemoryStore: the embedded store, one std mutex over plain maps. No call awaits while holding
 //! the lock, so it is never held across a suspension point.
 
-use super::{ChannelUpdate, EventBuild, Store, StoreResult, UserUpdate, WatchChange};
+use super::{ChannelUpdate, EventBuild, MessageUpdate, Store, StoreResult, UserUpdate, WatchChange};
 use async_trait::async_trait;
 use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
+use herald_proto::message::{MessageCursor, MessageRecord};
 use herald_proto::user::User;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -23,6 +24,10 @@ struct State {
     connections: HashMap<String, BTreeSet<String>>,
     /// cid → conversation events (id, JSON), oldest first
     conversation_events: HashMap<String, EventList>,
+    /// message id → message
+    messages: HashMap<String, MessageRecord>,
+    /// cid → message ids, oldest first
+    channel_messages: HashMap<String, VecDeque<String>>,
 }
 
 #[derive(Default)]
@@ -128,6 +133,9 @@ impl Store for MemoryStore {
         }
         state.watchers.remove(cid);
         state.conversation_events.remove(cid);
+        for id in state.channel_messages.remove(cid).unwrap_or_default() {
+            state.messages.remove(&id);
+        }
         Ok(deleted)
     }
 
@@ -240,6 +248,65 @@ impl Store for MemoryStore {
         Ok(page)
     }
 
+    async fn insert_message(&self, message: &MessageRecord, keep: usize) -> StoreResult<bool> {
+        let mut state = self.lock();
+        if state.messages.contains_key(&message.id) {
+            return Ok(false);
+        }
+        state.messages.insert(message.id.clone(), message.clone());
+        let order = state.channel_messages.entry(message.cid.clone()).or_default();
+        order.push_back(message.id.clone());
+        let mut dropped = Vec::new();
+        while order.len() > keep.max(1) {
+            dropped.extend(order.pop_front());
+        }
+        for id in dropped {
+            state.messages.remove(&id);
+        }
+        Ok(true)
+    }
+
+    async fn get_message(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
+        Ok(self.lock().messages.get(id).cloned())
+    }
+
+    async fn update_message(&self, id: &str, f: MessageUpdate<'_>) -> StoreResult<Option<(MessageRecord, MessageRecord)>> {
+        let mut state = self.lock();
+        let Some(current) = state.messages.get_mut(id) else { return Ok(None) };
+        let before = current.clone();
+        if let Some(new) = f(current) {
+            *current = new;
+        }
+        Ok(Some((before, current.clone())))
+    }
+
+    async fn delete_message(&self, id: &str) -> StoreResult<Option<MessageRecord>> {
+        let mut state = self.lock();
+        let Some(message) = state.messages.remove(id) else { return Ok(None) };
+        if let Some(order) = state.channel_messages.get_mut(&message.cid) {
+            order.retain(|m| m != id);
+        }
+        Ok(Some(message))
+    }
+
+    async fn channel_messages(&self, cid: &str, cursor: MessageCursor<'_>, limit: usize) -> StoreResult<Vec<MessageRecord>> {
+        let state = self.lock();
+        let Some(order) = state.channel_messages.get(cid) else { return Ok(Vec::new()) };
+        let position = |id: &str| order.iter().position(|m| m == id);
+        let range = match cursor {
+            MessageCursor::Latest => order.len().saturating_sub(limit)..order.len(),
+            MessageCursor::Before(id) => match position(id) {
+                Some(end) => end.saturating_sub(limit)..end,
+                None => 0..0,
+            },
+            MessageCursor::After(id) => match position(id) {
+                Some(at) => at + 1..(at + 1 + limit).min(order.len()),
+                None => 0..0,
+            },
+        };
+        Ok(order.range(range).filter_map(|id| state.messages.get(id).cloned()).collect())
+    }
+
     async fn add_connection(&self, user_id: &str, conn: &str) -> StoreResult<bool> {
         let mut state = self.lock();
         let conns = state.connections.entry(user_id.to_owned()).or_default();
@@ -273,6 +340,57 @@ mod tests {
         assert_eq!(s.remove_watcher("c", "a", "2").await.unwrap(), WatchChange { user_edge: true, watcher_count: 1 });
         assert_eq!(s.remove_watcher("c", "a", "2").await.unwrap(), WatchChange { user_edge: false, watcher_count: 1 });
         assert_eq!(s.watchers("c", 10).await.unwrap(), vec!["b".to_string()]);
+    }
+
+    fn message(id: &str, cid: &str) -> MessageRecord {
+        MessageRecord {
+            id: id.into(),
+            cid: cid.into(),
+            kind: "regular".into(),
+            user_id: "a".into(),
+            text: id.into(),
+            attachments: Vec::new(),
+            mentioned_users: Vec::new(),
+            silent: false,
+            created_at: "t".into(),
+            updated_at: "t".into(),
+            deleted_at: None,
+            reactions: Vec::new(),
+            custom: Default::default(),
+        }
+    }
+
+    fn ids(messages: Vec<MessageRecord>) -> Vec<String> {
+        messages.into_iter().map(|m| m.id).collect()
+    }
+
+    #[actix_rt::test]
+    async fn messages_are_kept_per_channel_newest_last_and_bounded() {
+        let s = MemoryStore::new("t");
+        for i in 1..=5 {
+            assert!(s.insert_message(&message(&format!("m{i}"), "c"), 3).await.unwrap());
+        }
+        assert!(!s.insert_message(&message("m5", "other"), 3).await.unwrap(), "ids are unique across channels");
+        assert!(s.get_message("m2").await.unwrap().is_none(), "trimmed beyond the newest 3");
+        assert_eq!(ids(s.channel_messages("c", MessageCursor::Latest, 10).await.unwrap()), ["m3", "m4", "m5"]);
+        assert_eq!(ids(s.channel_messages("c", MessageCursor::Latest, 2).await.unwrap()), ["m4", "m5"]);
+        assert_eq!(ids(s.channel_messages("c", MessageCursor::Before("m5"), 1).await.unwrap()), ["m4"]);
+        assert_eq!(ids(s.channel_messages("c", MessageCursor::After("m3"), 5).await.unwrap()), ["m4", "m5"]);
+        assert!(s.channel_messages("c", MessageCursor::Before("m1"), 5).await.unwrap().is_empty());
+        let (before, after) = s
+            .update_message("m4", &|m| {
+                let mut m = m.clone();
+                m.text = "edited".into();
+                Some(m)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((before.text.as_str(), after.text.as_str()), ("m4", "edited"));
+        assert_eq!(s.delete_message("m4").await.unwrap().unwrap().text, "edited");
+        assert_eq!(ids(s.channel_messages("c", MessageCursor::Latest, 10).await.unwrap()), ["m3", "m5"]);
+        s.delete_channel("c").await.unwrap();
+        assert!(s.get_message("m5").await.unwrap().is_none());
     }
 
     #[actix_rt::test]

@@ -1,4 +1,5 @@
-//! The Store: users, channel types, channels, members, watchers and connections.
+//! The Store: users, channel types, channels, members, watchers, connections, conversation events,
+//! and messages with their reactions.
 //!
 //! The memory implementation backs the embedded single-node mode; a Redis implementation (in the
 //! server crate) makes Redis the source of truth so every node answers the same. Every
@@ -12,6 +13,7 @@ pub use memory::MemoryStore;
 
 use async_trait::async_trait;
 use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
+use herald_proto::message::{MessageCursor, MessageRecord};
 use herald_proto::user::User;
 
 /// Why the store failed. Not-found is never an error: it is `None`.
@@ -29,6 +31,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub type UserUpdate<'a> = &'a (dyn Fn(Option<&User>) -> Option<User> + Send + Sync);
 /// A channel update: given the current channel, the new one (None = leave as is).
 pub type ChannelUpdate<'a> = &'a (dyn Fn(&ChannelRecord) -> Option<ChannelRecord> + Send + Sync);
+
+/// A message update: given the current message, the new one (None = leave as is).
+pub type MessageUpdate<'a> = &'a (dyn Fn(&MessageRecord) -> Option<MessageRecord> + Send + Sync);
 
 /// Builds a stored event's JSON from the id the store gives it.
 pub type EventBuild<'a> = &'a (dyn Fn(u64) -> String + Send + Sync);
@@ -64,7 +69,8 @@ pub trait Store: Send + Sync + 'static {
     /// Creates the channel unless it exists; returns the stored one and whether it was created.
     async fn create_channel(&self, channel: ChannelRecord) -> StoreResult<(ChannelRecord, bool)>;
     async fn update_channel(&self, cid: &str, f: ChannelUpdate<'_>) -> StoreResult<Option<ChannelRecord>>;
-    /// Deletes the channel with its members and watchers; returns what was deleted.
+    /// Deletes the channel with its members, watchers, conversation events and messages; returns
+    /// what was deleted.
     async fn delete_channel(&self, cid: &str) -> StoreResult<Option<ChannelRecord>>;
     /// Every channel (query channels filters them). Sorted by cid.
     async fn list_channels(&self) -> StoreResult<Vec<ChannelRecord>>;
@@ -102,6 +108,21 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` stored events (their JSON) after `cursor` in id order, or before it newest
     /// first with `descending`.
     async fn conversation_events(&self, cid: &str, cursor: Option<u64>, limit: usize, descending: bool) -> StoreResult<Vec<String>>;
+
+    // messages, kept per channel (the newest `keep`); a message's reactions live in its record
+    /// Stores a new message after the newest of its channel (`message.cid`) and drops the
+    /// channel's oldest beyond `keep`. False, with nothing written, when a message with this id
+    /// exists (in any channel).
+    async fn insert_message(&self, message: &MessageRecord, keep: usize) -> StoreResult<bool>;
+    async fn get_message(&self, id: &str) -> StoreResult<Option<MessageRecord>>;
+    /// Atomically replaces a message with `f(current)`; returns it before and after (the same
+    /// when `f` left it as is), or None when there is no such message.
+    async fn update_message(&self, id: &str, f: MessageUpdate<'_>) -> StoreResult<Option<(MessageRecord, MessageRecord)>>;
+    /// Removes a message for good (hard delete); returns it.
+    async fn delete_message(&self, id: &str) -> StoreResult<Option<MessageRecord>>;
+    /// Up to `limit` of a channel's messages, oldest first: the newest ones, or those just before
+    /// or after a message (none when that message is not in the channel).
+    async fn channel_messages(&self, cid: &str, cursor: MessageCursor<'_>, limit: usize) -> StoreResult<Vec<MessageRecord>>;
 
     // cluster (the memory store serves one node: these have nothing to say)
     /// The node a connection lives on, when the store records nodes.

@@ -1,13 +1,14 @@
 //! Cluster tests: three herald nodes on one real `redis-server`, clients on different nodes.
 //! Every path of the cluster issue: channel and user events across nodes, watcher counts and
 //! presence over all nodes, REST commands for a connection on another node, 500 ordered events,
-//! a node killed with -9, and Redis stopped and restarted.
+//! a node killed with -9, and Redis stopped and restarted; messages and reactions across nodes.
 
 mod bench;
 mod fanout;
 mod faults;
 mod forwarding;
 mod liveness;
+mod messages;
 
 use crate::redis_server::RedisServer;
 use crate::support::*;
