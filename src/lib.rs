@@ -153,13 +153,18 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
 /// Keeps each accepted socket's fd in its connection data (so a stalled WebSocket can be shut
 /// down from outside its session, see `herald_actors::outbound`), and sets `TCP_USER_TIMEOUT`
 /// so the kernel drops a peer that stops acknowledging (or keeps a zero window) for as long as
-/// the client timeout: a session stalled behind such a socket cannot notice it itself.
+/// the client timeout: a session stalled behind such a socket cannot notice it itself. Nagle's
+/// algorithm is switched off: an event written behind an unacknowledged one would otherwise wait
+/// for the client's delayed ACK (40 ms on Linux).
 fn remember_socket(conn: &dyn std::any::Any, ext: &mut actix_web::dev::Extensions, user_timeout: Duration) {
     use std::os::fd::AsRawFd;
     if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
         ext.insert(herald_actors::outbound::SocketFd(tcp.as_raw_fd()));
         if let Err(e) = socket2::SockRef::from(tcp).set_tcp_user_timeout(Some(user_timeout)) {
             tracing::debug!(error = %e, "TCP_USER_TIMEOUT not set");
+        }
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
         }
     }
 }
