@@ -8,6 +8,7 @@ use crate::token;
 use futures_util::StreamExt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
@@ -36,7 +37,8 @@ pub async fn open(plan: &Plan, base: &str, user_id: &str, source: Option<Ipv4Add
         rest::encode_query(&payload.to_string()),
         plan.api_key
     );
-    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.map_err(|e| format!("websocket handshake: {e}"))?;
+    let (mut ws, _) =
+        tokio_tungstenite::client_async_with_config(url, stream, Some(ws_config())).await.map_err(|e| format!("websocket handshake: {e}"))?;
     let connection_id = loop {
         match ws.next().await {
             Some(Ok(Message::Text(text))) => break first_frame(&text)?,
@@ -48,6 +50,14 @@ pub async fn open(plan: &Plan, base: &str, user_id: &str, source: Option<Ipv4Add
     };
     Ok(Conn { ws, connection_id, token })
 }
+
+/// A small read buffer: tungstenite's default (128 KiB) is zeroed on every read, which costs
+/// more than the frames themselves when thousands of sockets each read a few hundred bytes.
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES)
+}
+
+const READ_BUFFER_BYTES: usize = 8 * 1024;
 
 async fn tcp_connect(addr: SocketAddr, source: Option<Ipv4Addr>) -> Result<TcpStream, String> {
     let socket = TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;
