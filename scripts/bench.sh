@@ -11,7 +11,8 @@
 #   channels    1,000 channels x 10 watchers (10,000 connections)
 #   users       user events to 10,000 connections (REST, server token)
 #   idle        19,000 idle connections: server memory per connection
-#   cluster     3 nodes + Redis: publishers on node 1, 1,000 x 1 fan-out watchers on nodes 2 and 3
+#   cluster     3 nodes + Redis: publishers on node 1, 1 x 1,000 fan-out, watchers on nodes 2 and 3
+#   cluster-channels  the same nodes: 100 channels x 10 watchers (1,000 connections) on nodes 2 and 3
 #
 # Reports go to bench-results/SCENARIO.json (ignored by git). Environment: HERALD_BIN (skip the
 # build and use this binary), BENCH_PORT (first node port, default 18480), BENCH_WORKERS
@@ -19,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-scenario="${1:?usage: scripts/bench.sh fanout-1k|fanout-5k|channels|users|idle|cluster [herald bench flags...]}"
+scenario="${1:?usage: scripts/bench.sh fanout-1k|fanout-5k|channels|users|idle|cluster|cluster-channels [herald bench flags...]}"
 shift
 port="${BENCH_PORT:-18480}"
 secret="bench-secret-$(date +%s)"
@@ -51,7 +52,7 @@ wait_ready() {
 
 start_node() { # port [redis_url] [node_id]
   HERALD_LISTEN="127.0.0.1:$1" HERALD_API_SECRET="$secret" HERALD_LOG=warn \
-    HERALD_REDIS_URL="${2:-}" HERALD_NODE_ID="${3:-}" ${BENCH_WORKERS:+HERALD_WORKERS=$BENCH_WORKERS} \
+    HERALD_REDIS_URL="${2:-}" HERALD_NODE_ID="${3:-}" HERALD_WORKERS="${BENCH_WORKERS:-0}" \
     "$HERALD_BIN" serve >"$tmp/node-$1.log" 2>&1 &
   pids+=($!)
   wait_ready "$1"
@@ -61,7 +62,7 @@ url() { echo "http://127.0.0.1:$1"; }
 bench() { "$HERALD_BIN" bench --api-secret "$secret" --json "$out/$scenario.json" "$@"; }
 
 case "$scenario" in
-  cluster)
+  cluster|cluster-channels)
     command -v redis-server >/dev/null || { echo "scripts/bench.sh: redis-server is required for the cluster scenario" >&2; exit 2; }
     redis_port=$((port + 100))
     redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$tmp" >"$tmp/redis.log" 2>&1 &
@@ -73,14 +74,18 @@ case "$scenario" in
 esac
 
 case "$scenario" in
-  fanout-1k) bench --url "$(url "$port")" --connections 1000 --channels 1 --watchers 1000 --publishers 1 --rate 100 --duration 10 "$@" ;;
-  fanout-5k) bench --url "$(url "$port")" --connections 5000 --channels 1 --watchers 5000 --publishers 1 --rate 20 --duration 10 "$@" ;;
-  channels) bench --url "$(url "$port")" --connections 10000 --channels 1000 --watchers 10 --rate 2000 --duration 10 "$@" ;;
+  fanout-1k) bench --url "$(url "$port")" --connections 1000 --channels 1 --watchers 1000 --publishers 1 --workers 2 --rate 1000 --duration 10 "$@" ;;
+  fanout-5k) bench --url "$(url "$port")" --connections 5000 --channels 1 --watchers 5000 --publishers 1 --workers 2 --rate 20 --duration 10 "$@" ;;
+  channels) bench --url "$(url "$port")" --connections 10000 --channels 1000 --watchers 10 --rate 7500 --duration 10 "$@" ;;
   users) bench --url "$(url "$port")" --target users --via rest --connections 10000 --rate 5000 --duration 10 "$@" ;;
   idle) bench --url "$(url "$port")" --connections 19000 --channels 0 --watchers 0 --rate 0 --duration 0 "$@" ;;
   cluster)
     bench --url "$(url $((port + 1)))" --url "$(url $((port + 2)))" --publish-url "$(url "$port")" \
       --connections 1000 --channels 1 --watchers 1000 --publishers 1 --rate 100 --duration 10 "$@"
+    ;;
+  cluster-channels)
+    bench --url "$(url $((port + 1)))" --url "$(url $((port + 2)))" --publish-url "$(url "$port")" \
+      --connections 1000 --channels 100 --watchers 10 --publishers 8 --rate 3000 --duration 10 "$@"
     ;;
   *) echo "scripts/bench.sh: unknown scenario $scenario" >&2; exit 2 ;;
 esac
