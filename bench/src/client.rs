@@ -37,8 +37,9 @@ pub async fn open(plan: &Plan, base: &str, user_id: &str, source: Option<Ipv4Add
         rest::encode_query(&payload.to_string()),
         plan.api_key
     );
-    let (mut ws, _) =
-        tokio_tungstenite::client_async_with_config(url, stream, Some(ws_config())).await.map_err(|e| format!("websocket handshake: {e}"))?;
+    let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(ws_config()))
+        .await
+        .map_err(|e| format!("websocket handshake: {e}"))?;
     let connection_id = loop {
         match ws.next().await {
             Some(Ok(Message::Text(text))) => break first_frame(&text)?,
