@@ -80,10 +80,20 @@ pub async fn run(plan: Rc<Plan>, publisher: u32, start: Instant, end: Instant, c
         tokio::time::sleep_until(end).await;
         return Ok(Published { per_stream: streams.report(), keep_alive: None });
     }
-    match plan.via {
-        Via::Socket => by_socket(plan, publisher, streams, start, end, counters).await,
-        Via::Rest => by_rest(plan, publisher, streams, start, end, counters).await,
+    let run = Run { plan, publisher, start, end, counters };
+    match run.plan.via {
+        Via::Socket => by_socket(run, streams).await,
+        Via::Rest => by_rest(run, streams).await,
     }
+}
+
+/// One publisher's run: who it is, when it sends, where it counts.
+struct Run {
+    plan: Rc<Plan>,
+    publisher: u32,
+    start: Instant,
+    end: Instant,
+    counters: Rc<PublishCounters>,
 }
 
 /// Paces sends: on each 1 ms tick, how many events are due now (at most 50 ms worth at once).
@@ -117,14 +127,8 @@ impl Pacer {
     }
 }
 
-async fn by_socket(
-    plan: Rc<Plan>,
-    publisher: u32,
-    mut streams: Streams,
-    start: Instant,
-    end: Instant,
-    counters: Rc<PublishCounters>,
-) -> Result<Published, String> {
+async fn by_socket(run: Run, mut streams: Streams) -> Result<Published, String> {
+    let Run { plan, publisher, start, end, counters } = run;
     let conn = client::open(&plan, plan.url_of_publisher(publisher), &plan.publisher_user_id(publisher), plan.source_ip(publisher)).await?;
     let (mut sink, mut incoming) = conn.ws.split();
     let reader_counters = counters.clone();
@@ -156,14 +160,8 @@ async fn by_socket(
     Ok(Published { per_stream: streams.report(), keep_alive: Some(Box::new((sink, reader))) })
 }
 
-async fn by_rest(
-    plan: Rc<Plan>,
-    publisher: u32,
-    mut streams: Streams,
-    start: Instant,
-    end: Instant,
-    counters: Rc<PublishCounters>,
-) -> Result<Published, String> {
+async fn by_rest(run: Run, mut streams: Streams) -> Result<Published, String> {
+    let Run { plan, publisher, start, end, counters } = run;
     let http = rest::client();
     let server = token::server_token(&plan.api_secret);
     let base = plan.url_of_publisher(publisher).to_owned();
