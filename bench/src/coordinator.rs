@@ -61,7 +61,9 @@ impl Workers {
                         Ok(None) => Err(anyhow::anyhow!("worker {index} exited early (see its messages above)")),
                         Err(e) => Err(anyhow::anyhow!("worker {index}: {e}")),
                     };
-                    let stop = item.is_err();
+                    // Done is a worker's last word: its exit after it is not an error (another
+                    // worker may still be draining when this one's stdout closes).
+                    let stop = matches!(item, Err(_) | Ok(FromWorker::Done(_)));
                     if tx.send((index, item)).is_err() || stop {
                         return;
                     }
