@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod vonage_auth;
+pub mod webhooks;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{middleware, web, App, HttpServer};
@@ -101,6 +102,15 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         max_channel_messages: config.limits.max_channel_messages,
     };
     let chat = Chat::new(store, bus, registry, link, metrics.clone(), limits);
+    let webhook_queue: Arc<dyn webhooks::queue::WebhookQueue> = match &cluster_store {
+        Some(store) => Arc::new(cluster::webhook_queue::RedisQueue::new(
+            store.clone(),
+            Duration::from_millis(config.webhooks.lease_ms),
+            config.webhooks.dead_letters_kept,
+        )),
+        None => Arc::new(webhooks::queue::MemoryQueue::new(config.webhooks.dead_letters_kept)),
+    };
+    let webhooks = webhooks::Webhooks::start(&chat, &config, webhook_queue);
     let node_timeout = Duration::from_secs(config.cluster.node_timeout_secs);
     let redis_timeout = Duration::from_millis(config.cluster.redis_timeout_ms);
     let liveness = cluster_store.map(|store| cluster::liveness::Liveness::start(store, chat.clone(), node_timeout, redis_timeout));
@@ -122,6 +132,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
             &config.vonage_public_key,
             config.timing.jwt_leeway_secs,
         )?,
+        webhooks,
     });
     let max_body = config.limits.max_body_bytes;
     let user_timeout = Duration::from_secs(config.timing.client_timeout_secs);
@@ -129,6 +140,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(max_body))
+            .wrap(middleware::from_fn(http::request_info))
             .wrap(middleware::from_fn(http::stamp_errors))
             .wrap(actix_cors::Cors::permissive().max_age(3600))
             .wrap(middleware::NormalizePath::trim())

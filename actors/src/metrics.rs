@@ -62,6 +62,18 @@ counters! {
     /// Cluster: times this node made Redis agree with its live connections (after its start,
     /// an outage, or a loss of its records).
     node_reconciliations,
+    /// Webhooks: deliveries queued (one per event and endpoint).
+    webhook_jobs_queued,
+    /// Webhooks: events dropped because this node's webhook intake queue was full.
+    webhook_events_dropped,
+    /// Webhooks: deliveries that could not be queued (the queue's store failed).
+    webhook_enqueue_failures,
+    /// Webhooks: deliveries the endpoint accepted (2xx).
+    webhook_deliveries,
+    /// Webhooks: attempts that failed (non-2xx, timeout, connection error).
+    webhook_attempts_failed,
+    /// Webhooks: deliveries given up after their last attempt (listed in the dead letters).
+    webhook_dead_letters,
 }
 
 impl Metrics {

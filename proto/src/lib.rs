@@ -16,6 +16,7 @@
 //! `serde_json::Map` and are encoded once where they enter herald.
 
 pub mod api;
+pub mod app;
 pub mod channel;
 pub mod close;
 pub mod connect;

@@ -8,6 +8,7 @@
 //! `crate::run` wires these in place of the memory store and bus; nothing above the `Bus` and
 //! `Store` traits knows which mode it runs in.
 
+pub mod app_store;
 pub mod bus;
 pub mod keys;
 pub mod liveness;
@@ -15,6 +16,7 @@ pub mod messages;
 pub mod nodes;
 pub mod scripts;
 pub mod store;
+pub mod webhook_queue;
 
 use crate::config::{redact_url, Config};
 use herald_actors::bus::Publication;

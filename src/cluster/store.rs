@@ -74,7 +74,12 @@ impl RedisStore {
 
     /// Replaces `hash[field]` with `f(current)` atomically (optimistic retries); returns the
     /// value afterwards.
-    async fn update_field<T>(&self, hash: &str, field: &str, f: &(dyn Fn(Option<&T>) -> Option<T> + Send + Sync)) -> StoreResult<Option<T>>
+    pub(super) async fn update_field<T>(
+        &self,
+        hash: &str,
+        field: &str,
+        f: &(dyn Fn(Option<&T>) -> Option<T> + Send + Sync),
+    ) -> StoreResult<Option<T>>
     where
         T: Serialize + DeserializeOwned + Clone + Send,
     {

@@ -28,6 +28,35 @@ pub struct Config {
     pub limits: Limits,
     pub timing: Timing,
     pub cluster: Cluster,
+    pub webhooks: Webhooks,
+}
+
+/// `[webhooks]`: delivery settings and the endpoints the Store is seeded with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Webhooks {
+    pub url: String,
+    pub events: Vec<String>,
+    pub hooks: Vec<ConfigHook>,
+    pub talkplus_app_id: String,
+    pub timeout_ms: u64,
+    pub retry_delays_ms: Vec<u64>,
+    pub queue_capacity: usize,
+    pub lanes: u32,
+    pub settings_refresh_ms: u64,
+    pub lease_ms: u64,
+    pub poll_ms: u64,
+    pub dead_letters_kept: usize,
+}
+
+/// `[[webhooks.hooks]]`: one endpoint from the config file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigHook {
+    pub id: String,
+    pub url: String,
+    #[serde(default)]
+    pub format: herald_proto::app::HookFormat,
+    #[serde(default)]
+    pub event_types: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,6 +137,13 @@ impl Config {
         anyhow::ensure!(
             !self.cluster.redis_prefix.is_empty() && !self.cluster.redis_prefix.contains(char::is_whitespace),
             "cluster.redis_prefix must be a non-empty word"
+        );
+        anyhow::ensure!((1..=64).contains(&self.webhooks.lanes), "webhooks.lanes must be between 1 and 64");
+        anyhow::ensure!(self.webhooks.timeout_ms >= 10, "webhooks.timeout_ms must be at least 10");
+        anyhow::ensure!(self.webhooks.queue_capacity >= 1, "webhooks.queue_capacity must be at least 1");
+        anyhow::ensure!(
+            self.webhooks.lease_ms >= 3 * self.webhooks.poll_ms.max(1),
+            "webhooks.lease_ms must be at least 3 times webhooks.poll_ms"
         );
         anyhow::ensure!(self.cluster.node_timeout_secs >= 2, "cluster.node_timeout_secs must be at least 2");
         anyhow::ensure!((50..=60_000).contains(&self.cluster.redis_timeout_ms), "cluster.redis_timeout_ms must be between 50 and 60000");

@@ -28,6 +28,8 @@ pub struct AppState {
     pub node_id: String,
     /// The Vonage-style conversation API's verifier (None: that API is off).
     pub vonage: Option<crate::vonage_auth::VonageAuth>,
+    /// The node's webhook service (settings reload, dead letters).
+    pub webhooks: crate::webhooks::Webhooks,
 }
 
 /// The query string as a map (first value wins).

@@ -3,6 +3,8 @@
 //!
 //! [`routes`] mounts everything (used by [`crate::run`] and by tests).
 
+mod app;
+mod blocks;
 mod channel_types;
 mod channels;
 mod conversations;
@@ -10,11 +12,13 @@ mod events;
 mod extract;
 mod health;
 mod messages;
+mod request_info;
 mod timing;
 mod users;
 mod ws;
 
 pub use extract::AppState;
+pub use request_info::request_info;
 pub use timing::stamp_errors;
 
 use actix_web::web;
@@ -30,7 +34,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users", web::post().to(users::upsert))
         .route("/users", web::patch().to(users::partial_update))
         .route("/users", web::get().to(users::query))
+        .route("/users/block", web::post().to(blocks::block))
+        .route("/users/block", web::get().to(blocks::list))
+        .route("/users/unblock", web::post().to(blocks::unblock))
         .route("/users/{id}/event", web::post().to(events::user_event))
+        .route("/app", web::get().to(app::get))
+        .route("/app", web::patch().to(app::patch))
+        .route("/webhooks/dead_letters", web::get().to(app::dead_letters))
         .route("/channeltypes", web::get().to(channel_types::list))
         .route("/channeltypes", web::post().to(channel_types::create))
         .route("/channeltypes/{name}", web::get().to(channel_types::get))

@@ -264,6 +264,7 @@ impl Chat {
         viewer: Option<&str>,
     ) -> ChatResult<Vec<Value>> {
         let messages = self.store().channel_messages(cid, cursor, limit.min(MESSAGES_MAX_LIMIT)).await?;
+        let messages = self.without_blocked(messages, viewer).await?;
         if messages.is_empty() {
             return Ok(Vec::new());
         }

@@ -10,6 +10,7 @@
 //!   [`conversations`], [`messages`], [`reactions`]: one family of operations each.
 
 pub mod access;
+pub mod blocks;
 pub mod channel_types;
 pub mod channels;
 pub mod connections;
@@ -19,6 +20,7 @@ pub mod members;
 pub mod message_views;
 pub mod messages;
 pub mod reactions;
+pub mod tap;
 pub mod users;
 pub mod views;
 
@@ -155,6 +157,8 @@ struct Inner {
     tasks: std::sync::Mutex<std::collections::VecDeque<(String, serde_json::Value)>>,
     /// Set when recording a connection or watch in the Store failed (see [`Chat::take_unrecorded`]).
     unrecorded: std::sync::atomic::AtomicBool,
+    /// Sees every published event once (webhooks); set once at start.
+    tap: std::sync::OnceLock<Arc<dyn tap::EventTap>>,
 }
 
 /// How many finished tasks are remembered for `GET /tasks/{id}`.
@@ -174,7 +178,8 @@ impl Chat {
         limits: ChatLimits,
     ) -> Chat {
         let (tasks, unrecorded) = (Default::default(), Default::default());
-        Chat(Arc::new(Inner { store, bus, registry, link, metrics, limits, tasks, unrecorded }))
+        let tap = std::sync::OnceLock::new();
+        Chat(Arc::new(Inner { store, bus, registry, link, metrics, limits, tasks, unrecorded, tap }))
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -224,9 +229,27 @@ impl Chat {
         self.0.tasks.lock().expect("tasks lock poisoned").iter().find(|(t, _)| t == id).map(|(_, v)| v.clone())
     }
 
+    /// Sets the tap every published event goes through (once; later calls are ignored).
+    pub fn set_tap(&self, tap: Arc<dyn tap::EventTap>) {
+        let _ = self.0.tap.set(tap);
+    }
+
+    fn tap(&self, event: &JsonMap, scope: tap::TapScope<'_>) {
+        if let Some(t) = self.0.tap.get() {
+            t.tap(event, scope);
+        }
+    }
+
     /// Encodes `event` once and publishes it.
     pub(crate) async fn publish(&self, topic: Topic, route: Route, event: &JsonMap) -> ChatResult<()> {
-        self.publish_frame(Publication { topic, route, frame: encode(event)? }).await
+        self.publish_frame(Publication { topic: topic.clone(), route, frame: encode(event)? }).await?;
+        let scope = match &topic {
+            Topic::Channel(cid) => tap::TapScope::Channel(cid),
+            Topic::User(id) => tap::TapScope::User(id),
+            _ => tap::TapScope::Other,
+        };
+        self.tap(event, scope);
+        Ok(())
     }
 
     async fn publish_frame(&self, publication: Publication) -> ChatResult<()> {
@@ -261,7 +284,9 @@ impl Chat {
             })
             .buffer_unordered(PUBLISHES_IN_FLIGHT)
             .try_collect::<()>()
-            .await
+            .await?;
+        self.tap(event, tap::TapScope::Users(user_ids));
+        Ok(())
     }
 }
 

@@ -39,6 +39,8 @@ struct EventList {
 #[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
+    /// App settings and user blocks ([`super::app`]).
+    pub(super) app: Mutex<super::app::AppState>,
 }
 
 impl MemoryStore {

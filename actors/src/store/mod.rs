@@ -7,8 +7,10 @@
 //! requests never lose each other's changes; closures may run more than once (optimistic retry)
 //! and must be pure.
 
+mod app;
 mod memory;
 
+pub use app::{AppSettingsUpdate, AppStore};
 pub use memory::MemoryStore;
 
 use async_trait::async_trait;
@@ -48,7 +50,7 @@ pub struct WatchChange {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AppStore + Send + Sync + 'static {
     // users
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
     /// The users that exist among `ids`, in the order of `ids`.

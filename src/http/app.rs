@@ -1,0 +1,43 @@
+//! `GET /app`, `PATCH /app` (webhook settings, server only) and herald's
+//! `GET /webhooks/dead_letters` (deliveries given up after their last attempt, server only).
+
+use super::extract::{json_body, query_map, reply, reply_with, Auth, Data};
+use crate::error::ApiError;
+use crate::webhooks::settings::{view, SettingsPatch};
+use actix_web::{web, HttpRequest, HttpResponse};
+use herald_actors::chat::{Caller, ChatError};
+use herald_proto::JsonMap;
+
+fn server_only(caller: &Caller, what: &str) -> Result<(), ApiError> {
+    if caller.is_server() {
+        Ok(())
+    } else {
+        Err(ChatError::server_only(what).into())
+    }
+}
+
+pub async fn get(req: HttpRequest, state: Data, Auth(caller): Auth) -> Result<HttpResponse, ApiError> {
+    server_only(&caller, "reading the app settings")?;
+    let settings = state.chat.store().app_settings().await.map_err(ChatError::from)?.unwrap_or_default();
+    Ok(reply_with(&req, "app", view(&settings, state.webhooks.api_key())))
+}
+
+pub async fn patch(req: HttpRequest, state: Data, Auth(caller): Auth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    server_only(&caller, "changing the app settings")?;
+    let body: JsonMap = json_body(&body)?;
+    let patch = SettingsPatch::parse(&body)?;
+    let settings = state.chat.store().update_app_settings(&|current| Some(patch.apply(current))).await.map_err(ChatError::from)?;
+    state.webhooks.apply(&settings);
+    state.webhooks.reload().await;
+    Ok(reply(&req, JsonMap::new()))
+}
+
+pub async fn dead_letters(req: HttpRequest, state: Data, Auth(caller): Auth) -> Result<HttpResponse, ApiError> {
+    server_only(&caller, "listing webhook dead letters")?;
+    let limit = query_map(&req).get("limit").and_then(|l| l.parse().ok()).unwrap_or(100usize).min(1000);
+    let letters = state.webhooks.dead_letters(limit).await.map_err(|e| {
+        tracing::error!(error = %e, "dead letters unavailable");
+        ApiError::new(herald_proto::ErrorCode::Unavailable, "the webhook queue is unavailable, try again")
+    })?;
+    Ok(reply_with(&req, "dead_letters", serde_json::to_value(letters).unwrap_or_default()))
+}

@@ -1,0 +1,173 @@
+//! Webhooks: every event published through `Chat::publish*` reaches the endpoints configured in
+//! the app settings (`PATCH /app`: `webhook_url`/`webhook_events`, `event_hooks`), in Stream or
+//! TalkPlus format, signed, retried, never silently lost.
+//!
+//! The path of an event: [`tap`] (`try_send` from the event path, on the node where the event
+//! originates) → [`dispatch`] (one task: filter by [`catalogue`], render with [`stream_format`]
+//! or [`talkplus`] using [`context`], queue a job per endpoint on the lane of its channel) →
+//! [`queue`] (memory, or durable in Redis: `cluster::webhook_queue`) → [`deliver`] (one worker
+//! per lane holding its lease: HTTP POST signed by [`sign`], retries, dead letters).
+//! Guarantee: at-least-once, ordered per channel per endpoint.
+
+pub mod catalogue;
+pub mod context;
+pub mod deliver;
+pub mod dispatch;
+pub mod queue;
+pub mod settings;
+pub mod sign;
+pub mod stream_format;
+pub mod talkplus;
+pub mod tap;
+pub mod unread;
+
+use crate::config::Config;
+use herald_actors::chat::Chat;
+use herald_actors::metrics::Metrics;
+use herald_proto::app::{AppSettings, EventHook};
+use queue::{DeadLetter, Lane, QueueResult, WebhookQueue};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// What the dispatcher and the workers share.
+pub struct Shared {
+    chat: Chat,
+    queue: Arc<dyn WebhookQueue>,
+    metrics: Arc<Metrics>,
+    endpoints: RwLock<Arc<Vec<EventHook>>>,
+    active: Arc<AtomicBool>,
+    lanes: u32,
+    talkplus_app_id: String,
+    api_key: String,
+    api_secret: String,
+    timeout: Duration,
+    retry_delays: Vec<Duration>,
+    poll: Duration,
+    lease: Duration,
+    workers: deliver::Workers,
+}
+
+impl Shared {
+    fn endpoints(&self) -> Arc<Vec<EventHook>> {
+        self.endpoints.read().expect("endpoints lock").clone()
+    }
+}
+
+/// The node's webhook service; cheap to clone.
+#[derive(Clone)]
+pub struct Webhooks(Arc<Shared>);
+
+impl Webhooks {
+    /// Starts the service on `chat` (sets its tap) with `queue`. Must be called inside an actix
+    /// system: the workers use actix's HTTP client.
+    pub fn start(chat: &Chat, config: &Config, queue: Arc<dyn WebhookQueue>) -> Webhooks {
+        let w = &config.webhooks;
+        let (tx, rx) = tokio::sync::mpsc::channel(w.queue_capacity);
+        let active = Arc::new(AtomicBool::new(false));
+        let metrics = chat.metrics();
+        let app_id = if w.talkplus_app_id.is_empty() { config.api_key.clone() } else { w.talkplus_app_id.clone() };
+        let shared = Arc::new(Shared {
+            chat: chat.clone(),
+            queue,
+            metrics: metrics.clone(),
+            endpoints: RwLock::new(Arc::new(Vec::new())),
+            active: active.clone(),
+            lanes: w.lanes,
+            talkplus_app_id: app_id,
+            api_key: config.api_key.clone(),
+            api_secret: config.api_secret.clone(),
+            timeout: Duration::from_millis(w.timeout_ms),
+            retry_delays: w.retry_delays_ms.iter().map(|ms| Duration::from_millis(*ms)).collect(),
+            poll: Duration::from_millis(w.poll_ms.max(1)),
+            lease: Duration::from_millis(w.lease_ms),
+            workers: deliver::Workers::default(),
+        });
+        chat.set_tap(Arc::new(tap::Tap { tx, active, metrics }));
+        actix::spawn(dispatch::run(shared.clone(), rx));
+        let webhooks = Webhooks(shared);
+        let seed = seed_settings(config);
+        let refresh = Duration::from_millis(config.webhooks.settings_refresh_ms.max(10));
+        let w2 = webhooks.clone();
+        actix::spawn(async move {
+            if let Some(seed) = seed {
+                if let Err(e) = w2.0.chat.store().seed_app_settings(&seed).await {
+                    tracing::error!(error = %e, "could not seed the webhook settings from the configuration");
+                }
+            }
+            let mut tick = tokio::time::interval(refresh);
+            loop {
+                tick.tick().await;
+                w2.reload().await;
+            }
+        });
+        webhooks
+    }
+
+    /// Re-reads the endpoints from the Store, and makes sure every lane of every endpoint (and
+    /// every lane with queued work) has a worker on this node competing for its lease.
+    pub async fn reload(&self) {
+        let shared = &self.0;
+        let settings = match shared.chat.store().app_settings().await {
+            Ok(s) => s.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the webhook settings");
+                return;
+            }
+        };
+        self.apply(&settings);
+        let mut lanes: Vec<Lane> = Vec::new();
+        for hook in shared.endpoints().iter() {
+            lanes.extend((0..shared.lanes).map(|lane| Lane { hook_id: hook.id.clone(), lane }));
+        }
+        if let Ok(known) = shared.queue.known_lanes().await {
+            lanes.extend(known);
+        }
+        for lane in lanes {
+            shared.workers.wake(shared, &lane);
+        }
+    }
+
+    /// Uses `settings` at once on this node (after a local `PATCH /app`).
+    pub fn apply(&self, settings: &AppSettings) {
+        let endpoints = settings.endpoints();
+        self.0.active.store(!endpoints.is_empty(), Ordering::Relaxed);
+        *self.0.endpoints.write().expect("endpoints lock") = Arc::new(endpoints);
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.0.api_key
+    }
+
+    /// Up to `limit` dead letters, newest first.
+    pub async fn dead_letters(&self, limit: usize) -> QueueResult<Vec<DeadLetter>> {
+        self.0.queue.dead_letters(limit).await
+    }
+}
+
+/// The settings the configuration asks for, if any.
+fn seed_settings(config: &Config) -> Option<AppSettings> {
+    let w = &config.webhooks;
+    if w.url.is_empty() && w.hooks.is_empty() {
+        return None;
+    }
+    let now = herald_actors::clock::now();
+    Some(AppSettings {
+        webhook_url: w.url.clone(),
+        webhook_events: w.events.clone(),
+        event_hooks: w
+            .hooks
+            .iter()
+            .map(|h| EventHook {
+                id: h.id.clone(),
+                enabled: true,
+                hook_type: "webhook".into(),
+                webhook_url: h.url.clone(),
+                event_types: h.event_types.clone(),
+                format: h.format,
+                created_at: now.clone(),
+                updated_at: now.clone(),
+            })
+            .collect(),
+    })
+}
