@@ -23,3 +23,5 @@ mod rest;
 mod slow_consumer;
 mod user_events;
 mod watching;
+mod webhook_receiver;
+mod webhooks;
