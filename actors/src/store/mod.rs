@@ -1,5 +1,5 @@
 //! The Store: users, channel types, channels, members, watchers, connections, conversation events,
-//! and messages with their reactions.
+//! and messages with their reactions; read state through the [`ReadStore`] supertrait.
 //!
 //! The memory implementation backs the embedded single-node mode; a Redis implementation (in the
 //! server crate) makes Redis the source of truth so every node answers the same. Every
@@ -8,8 +8,11 @@
 //! and must be pure.
 
 mod memory;
+mod memory_reads;
+pub mod reads;
 
 pub use memory::MemoryStore;
+pub use reads::ReadStore;
 
 use async_trait::async_trait;
 use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
@@ -48,7 +51,7 @@ pub struct WatchChange {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ReadStore + Send + Sync + 'static {
     // users
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
     /// The users that exist among `ids`, in the order of `ids`.
