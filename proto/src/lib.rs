@@ -7,6 +7,7 @@
 //! - [`event_type`]: which event types exist, which a client may send, which a user event may use,
 //! - [`user`], [`channel`]: the records herald stores and returns,
 //! - [`message`]: messages and reactions, their request bodies and input rules,
+//! - [`read`]: read state (last read, unread counts) per channel member,
 //! - [`connect`]: the `json` payload of `GET /connect`,
 //! - [`conversation`]: the rules of Vonage-style conversation custom events,
 //! - [`frame`]: how an inbound socket text frame is classified.
@@ -26,6 +27,7 @@ pub mod event_type;
 pub mod frame;
 pub mod limits;
 pub mod message;
+pub mod read;
 pub mod user;
 
 pub use error::{ApiErrorBody, ErrorCode};

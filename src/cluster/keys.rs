@@ -14,6 +14,8 @@
 //! - Messages: `p:msgs` hash message id → message JSON (its reactions inside);
 //!   `p:msgord:{cid}` sorted set of the channel's message ids scored by arrival;
 //!   `p:msgseq:{cid}` the last arrival number given.
+//! - Read state: `p:reads:{cid}` hash user → `{last_read, last_read_message_id}` JSON;
+//!   `p:unread:{cid}` hash user → unread messages.
 //! - Nodes: `p:nodes` set of node ids; `p:alive:{node}` string that expires unless the node
 //!   heartbeats.
 //!

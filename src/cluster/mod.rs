@@ -2,7 +2,7 @@
 //!
 //! Redis plays three roles, each in its own file: the source of truth for shared state
 //! ([`store::RedisStore`], Lua scripts in [`scripts`], node records in [`nodes`], message lists
-//! in [`messages`]), the pub/sub that carries every publication between nodes
+//! in [`messages`], read state in [`reads`]), the pub/sub that carries every publication between nodes
 //! ([`bus::RedisBus`]), and the meeting point where nodes prove they are alive
 //! ([`liveness::Liveness`]). Key and topic names: [`keys`].
 //! `crate::run` wires these in place of the memory store and bus; nothing above the `Bus` and
@@ -14,6 +14,7 @@ pub mod keys;
 pub mod liveness;
 pub mod messages;
 pub mod nodes;
+pub mod reads;
 pub mod scripts;
 pub mod store;
 pub mod webhook_queue;

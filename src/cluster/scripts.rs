@@ -19,7 +19,7 @@ pub static CAS_FIELD: LazyLock<Script> = LazyLock::new(|| {
 
 /// KEYS: channels, members:{cid}, watch:{cid}, wcount:{cid}, cevents:{cid}, cevseq:{cid}, msgs,
 /// msgord:{cid}, msgseq:{cid}. ARGV: cid, prefix. Deletes a channel with its members, watchers,
-/// conversation events and messages; returns the channel JSON (nil if none).
+/// conversation events, messages and read state; returns the channel JSON (nil if none).
 pub static DELETE_CHANNEL: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -35,11 +35,13 @@ pub static DELETE_CHANNEL: LazyLock<Script> = LazyLock::new(|| {
             redis.call('HDEL', KEYS[7], id)
         end
         redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[8], KEYS[9])
+        redis.call('DEL', ARGV[2] .. ':reads:' .. ARGV[1], ARGV[2] .. ':unread:' .. ARGV[1])
         return ch",
     )
 });
 
-/// KEYS: members:{cid}. ARGV: cid, prefix, user ids… Returns the removed members' JSON.
+/// KEYS: members:{cid}. ARGV: cid, prefix, user ids… Removes them with their read state.
+/// Returns the removed members' JSON.
 pub static REMOVE_MEMBERS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -51,6 +53,8 @@ pub static REMOVE_MEMBERS: LazyLock<Script> = LazyLock::new(|| {
                 table.insert(out, m)
             end
             redis.call('SREM', ARGV[2] .. ':memberships:' .. ARGV[i], ARGV[1])
+            redis.call('HDEL', ARGV[2] .. ':reads:' .. ARGV[1], ARGV[i])
+            redis.call('HDEL', ARGV[2] .. ':unread:' .. ARGV[1], ARGV[i])
         end
         return out",
     )
@@ -181,5 +185,58 @@ pub static MESSAGE_PAGE: LazyLock<Script> = LazyLock::new(|| {
             if m then table.insert(messages, m) end
         end
         return messages",
+    )
+});
+
+/// KEYS: members:{cid}, unread:{cid}. ARGV: sender. One more unread for every member but the
+/// sender (a new message).
+pub static COUNT_MESSAGE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        for _, user in ipairs(redis.call('HKEYS', KEYS[1])) do
+            if user ~= ARGV[1] then redis.call('HINCRBY', KEYS[2], user, 1) end
+        end
+        return 0",
+    )
+});
+
+/// KEYS: members:{cid}, reads:{cid}, unread:{cid}. ARGV: mark JSON. Every member has read
+/// everything (a truncate).
+pub static RESET_READS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        for _, user in ipairs(redis.call('HKEYS', KEYS[1])) do
+            redis.call('HSET', KEYS[2], user, ARGV[1])
+            redis.call('HSET', KEYS[3], user, 0)
+        end
+        return 0",
+    )
+});
+
+/// KEYS: members:{cid}, reads:{cid}, unread:{cid}. Returns {user, mark JSON or false, unread or
+/// false} for every member.
+pub static CHANNEL_READS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local out = {}
+        for _, user in ipairs(redis.call('HKEYS', KEYS[1])) do
+            table.insert(out, {user, redis.call('HGET', KEYS[2], user), redis.call('HGET', KEYS[3], user)})
+        end
+        return out",
+    )
+});
+
+/// KEYS: memberships:{user}. ARGV: user, prefix. Returns {cid, mark JSON or false, unread or
+/// false} for every channel the user is a member of.
+pub static USER_READS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local out = {}
+        for _, cid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+            local mark = redis.call('HGET', ARGV[2] .. ':reads:' .. cid, ARGV[1])
+            local unread = redis.call('HGET', ARGV[2] .. ':unread:' .. cid, ARGV[1])
+            table.insert(out, {cid, mark, unread})
+        end
+        return out",
     )
 });

@@ -12,6 +12,7 @@ mod events;
 mod extract;
 mod health;
 mod messages;
+mod reads;
 mod request_info;
 mod timing;
 mod users;
@@ -48,11 +49,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/channeltypes/{name}", web::delete().to(channel_types::delete))
         .route("/channels", web::post().to(channels::query_channels))
         .route("/channels/delete", web::post().to(channels::delete_many))
+        .route("/channels/read", web::post().to(reads::mark_channels_read))
         .route("/channels/{type}/query", web::post().to(channels::query_distinct))
         .route("/channels/{type}/{id}/query", web::post().to(channels::query))
         .route("/channels/{type}/{id}/event", web::post().to(events::channel_event))
         .route("/channels/{type}/{id}/message", web::post().to(messages::send))
         .route("/channels/{type}/{id}/stop-watching", web::post().to(channels::stop_watching))
+        .route("/channels/{type}/{id}/read", web::post().to(reads::mark_read))
+        .route("/channels/{type}/{id}/unread", web::post().to(reads::mark_unread))
         .route("/channels/{type}/{id}", web::post().to(channels::update))
         .route("/channels/{type}/{id}", web::patch().to(channels::partial_update))
         .route("/channels/{type}/{id}", web::delete().to(channels::delete))

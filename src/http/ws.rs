@@ -24,7 +24,11 @@ pub async fn connect(req: HttpRequest, stream: web::Payload, state: Data) -> Res
     let body = match accept(&req, &state).await {
         Ok(user) => {
             let conn: Arc<str> = Arc::from(uuid::Uuid::new_v4().to_string());
-            let handshake = Chat::handshake_frame(&conn, &user);
+            let own = state.chat.me_fields(&user.id).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "me without the user's own numbers: the store did not answer");
+                Default::default()
+            });
+            let handshake = Chat::handshake_frame_with(&conn, &user, &own);
             let actor =
                 SessionActor::new(conn, Arc::from(user.id.as_str()), handshake, state.chat.clone(), state.session.clone(), socket.clone());
             res.streaming(WsBody::new(ws::WebsocketContext::with_codec(actor, stream, codec), socket))

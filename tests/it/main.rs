@@ -19,6 +19,7 @@ mod members;
 mod messages;
 mod presence;
 mod reactions;
+mod reads;
 mod rest;
 mod slow_consumer;
 mod user_events;

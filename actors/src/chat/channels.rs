@@ -247,7 +247,17 @@ impl Chat {
         let users: HashMap<String, User> = self.store().get_users(&ids).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
         let viewer = acting.map(|u| u.id.as_str());
         let messages = self.message_page(cid, page.messages, page.message_limit, viewer).await?;
-        let parts = StateParts { access, members: &members, users: &users, watcher_count, watchers: &watchers, member_limit, messages };
+        let reads = self.store().channel_reads(cid).await?;
+        let parts = StateParts {
+            access,
+            members: &members,
+            users: &users,
+            watcher_count,
+            watchers: &watchers,
+            member_limit,
+            messages,
+            reads: &reads,
+        };
         Ok(channel_state_json(parts))
     }
 

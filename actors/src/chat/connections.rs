@@ -9,7 +9,7 @@
 //! connection is published the same way whether it closed here or its node died.
 
 use super::channels::Loaded;
-use super::views::{bare_event, channel_event, me_json, user_json};
+use super::views::{bare_event, channel_event, me_json_with, user_json};
 use super::{Chat, ChatResult};
 use crate::bus::{Route, Topic};
 use crate::clock;
@@ -26,9 +26,15 @@ use std::sync::Arc;
 impl Chat {
     /// The first frame of a connection: `health.check` with `connection_id` and a complete `me`.
     pub fn handshake_frame(conn: &str, me: &User) -> String {
+        Self::handshake_frame_with(conn, me, &JsonMap::new())
+    }
+
+    /// The handshake with the user's own numbers in `me` (see [`Chat::me_fields`]).
+    pub fn handshake_frame_with(conn: &str, me: &User, own: &JsonMap) -> String {
         let mut me = me.clone();
         me.online = true;
-        json!({"type": "health.check", "connection_id": conn, "cid": "*", "created_at": clock::now(), "me": me_json(&me)}).to_string()
+        let me = me_json_with(&me, own);
+        json!({"type": "health.check", "connection_id": conn, "cid": "*", "created_at": clock::now(), "me": me}).to_string()
     }
 
     /// A heartbeat `health.check` (no `me`).

@@ -7,7 +7,7 @@
 //! - [`access`]: who may read, moderate, and which capabilities a user has,
 //! - [`message_views`]: JSON shapes of messages and reactions,
 //! - [`users`], [`channel_types`], [`channels`], [`members`], [`events`], [`connections`],
-//!   [`conversations`], [`messages`], [`reactions`]: one family of operations each.
+//!   [`conversations`], [`messages`], [`reactions`], [`reads`]: one family of operations each.
 
 pub mod access;
 pub mod blocks;
@@ -20,6 +20,7 @@ pub mod members;
 pub mod message_views;
 pub mod messages;
 pub mod reactions;
+pub mod reads;
 pub mod tap;
 pub mod users;
 pub mod views;

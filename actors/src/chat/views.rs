@@ -16,6 +16,11 @@ pub fn user_json(user: &User) -> Value {
 
 /// The `me` of the handshake: complete, with the arrays the JS client dereferences.
 pub fn me_json(user: &User) -> Value {
+    me_json_with(user, &JsonMap::new())
+}
+
+/// `me` with the user's own numbers and lists (unread counts, channel mutes) over the defaults.
+pub fn me_json_with(user: &User, own: &JsonMap) -> Value {
     let mut me = user_json(user);
     if let Value::Object(obj) = &mut me {
         let extra = json!({
@@ -32,6 +37,7 @@ pub fn me_json(user: &User) -> Value {
         if let Value::Object(extra) = extra {
             obj.extend(extra);
         }
+        obj.extend(own.clone());
     }
     me
 }
@@ -88,6 +94,8 @@ pub struct StateParts<'a> {
     pub member_limit: usize,
     /// The page of messages, rendered for the caller (oldest first).
     pub messages: Vec<Value>,
+    /// The members' read states (any order; a member without one never read).
+    pub reads: &'a [herald_proto::read::ReadState],
 }
 
 /// `ChannelStateResponse`: channel, members, messages, read, watchers, membership.
@@ -100,7 +108,13 @@ pub fn channel_state_json(parts: StateParts<'_>) -> JsonMap {
         .take(parts.member_limit)
         .map(|m| {
             let user = parts.users.get(&m.user_id).map(user_json).unwrap_or_else(|| json!({"id": m.user_id}));
-            json!({"user": user, "last_read": clock::NEVER, "unread_messages": 0})
+            match parts.reads.iter().find(|r| r.user_id == m.user_id) {
+                Some(r) => json!({
+                    "user": user, "last_read": r.last_read, "unread_messages": r.unread_messages,
+                    "last_read_message_id": r.last_read_message_id,
+                }),
+                None => json!({"user": user, "last_read": clock::NEVER, "unread_messages": 0}),
+            }
         })
         .collect();
     let watchers: Vec<Value> =

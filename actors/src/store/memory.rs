@@ -10,14 +10,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 #[derive(Default)]
-struct State {
+pub(super) struct State {
     users: BTreeMap<String, User>,
     channel_types: BTreeMap<String, ChannelTypeConfig>,
     channels: BTreeMap<String, ChannelRecord>,
     /// cid → user id → member
-    members: HashMap<String, BTreeMap<String, MemberRecord>>,
+    pub(super) members: HashMap<String, BTreeMap<String, MemberRecord>>,
     /// user id → cids
-    memberships: HashMap<String, BTreeSet<String>>,
+    pub(super) memberships: HashMap<String, BTreeSet<String>>,
     /// cid → user id → connection ids
     watchers: HashMap<String, BTreeMap<String, BTreeSet<String>>>,
     /// user id → connection ids
@@ -28,6 +28,8 @@ struct State {
     messages: HashMap<String, MessageRecord>,
     /// cid → message ids, oldest first
     channel_messages: HashMap<String, VecDeque<String>>,
+    /// cid → user id → read state (see `memory_reads.rs`)
+    pub(super) reads: HashMap<String, HashMap<String, herald_proto::read::ReadState>>,
 }
 
 #[derive(Default)]
@@ -56,7 +58,7 @@ impl MemoryStore {
         store
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().expect("store lock poisoned")
     }
 }
@@ -134,6 +136,7 @@ impl Store for MemoryStore {
             }
         }
         state.watchers.remove(cid);
+        state.reads.remove(cid);
         state.conversation_events.remove(cid);
         for id in state.channel_messages.remove(cid).unwrap_or_default() {
             state.messages.remove(&id);
@@ -178,6 +181,9 @@ impl Store for MemoryStore {
             }
             if let Some(set) = state.memberships.get_mut(user) {
                 set.remove(cid);
+            }
+            if let Some(reads) = state.reads.get_mut(cid) {
+                reads.remove(user);
             }
         }
         Ok(removed)

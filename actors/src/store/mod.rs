@@ -1,5 +1,5 @@
 //! The Store: users, channel types, channels, members, watchers, connections, conversation events,
-//! and messages with their reactions.
+//! and messages with their reactions; read state through the [`ReadStore`] supertrait.
 //!
 //! The memory implementation backs the embedded single-node mode; a Redis implementation (in the
 //! server crate) makes Redis the source of truth so every node answers the same. Every
@@ -9,9 +9,12 @@
 
 mod app;
 mod memory;
+mod memory_reads;
+pub mod reads;
 
 pub use app::{AppSettingsUpdate, AppStore};
 pub use memory::MemoryStore;
+pub use reads::ReadStore;
 
 use async_trait::async_trait;
 use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
@@ -50,7 +53,7 @@ pub struct WatchChange {
 }
 
 #[async_trait]
-pub trait Store: AppStore + Send + Sync + 'static {
+pub trait Store: AppStore + ReadStore + Send + Sync + 'static {
     // users
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
     /// The users that exist among `ids`, in the order of `ids`.

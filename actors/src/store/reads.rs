@@ -1,0 +1,32 @@
+//! ReadStore: per-member read state of channels (last read, last read message, unread count).
+//! A supertrait of [`super::Store`], so `Arc<dyn Store>` exposes it. Implemented by the
+//! [`super::MemoryStore`] (in `memory_reads.rs`) and the Redis store (server crate).
+//!
+//! Written by the chat layer: a new message counts one unread for every member but its sender
+//! (one store call, never a round trip per member), mark read resets, mark unread sets a state,
+//! truncate resets every member. Read by channel states (`read`), `me` and notification events.
+//! Only members have read state: a member with none yet reads as [`ReadState::unread_nothing`].
+
+use super::StoreResult;
+use async_trait::async_trait;
+use herald_proto::read::ReadState;
+
+#[async_trait]
+pub trait ReadStore: Send + Sync {
+    /// Every member's read state in a channel (members with no state yet get a default one).
+    /// Sorted by user id.
+    async fn channel_reads(&self, cid: &str) -> StoreResult<Vec<ReadState>>;
+    /// A user's read state in every channel they are a member of. Sorted by cid.
+    async fn user_reads(&self, user_id: &str) -> StoreResult<Vec<ReadState>>;
+    /// One member's read state (default when none yet).
+    async fn read_state(&self, cid: &str, user_id: &str) -> StoreResult<ReadState>;
+    /// Marks the channel read by the user at `at` (up to `message_id` when given): unread 0.
+    /// Returns the state afterwards.
+    async fn mark_read(&self, cid: &str, user_id: &str, at: &str, message_id: Option<&str>) -> StoreResult<ReadState>;
+    /// Replaces one member's read state (mark unread computes it).
+    async fn set_read(&self, state: &ReadState) -> StoreResult<()>;
+    /// A new message in `cid`: one more unread for every member except `sender`.
+    async fn count_message(&self, cid: &str, sender: &str) -> StoreResult<()>;
+    /// History truncated at `at`: every member has read everything.
+    async fn reset_reads(&self, cid: &str, at: &str) -> StoreResult<()>;
+}
