@@ -80,6 +80,14 @@ async fn webhooks_stream_format_payloads_signed_and_filtered() {
     let members: Vec<&str> = ev["members"].as_array().unwrap().iter().map(|m| m["user_id"].as_str().unwrap()).collect();
     assert!(members.contains(&alice.as_str()) && members.contains(&bob.as_str()), "{members:?}");
     assert_has(&ev["members"][0], &["user_id", "user", "created_at", "updated_at", "notifications_muted"], "member");
+    // unread fields on the members' users: bob has this message unread, alice (the sender) not
+    let bob_user = &ev["members"].as_array().unwrap().iter().find(|m| m["user_id"] == bob.as_str()).unwrap()["user"];
+    assert_has(bob_user, &["total_unread_count", "unread_channels", "channel_unread_count", "channel_last_read_at"], "member user");
+    assert_eq!(bob_user["channel_unread_count"], 1, "{bob_user}");
+    assert_eq!(bob_user["total_unread_count"], 1, "{bob_user}");
+    assert_eq!(bob_user["unread_channels"], 1, "{bob_user}");
+    assert_eq!(ev["user"]["channel_unread_count"], 0, "{}", ev["user"]);
+    assert_has(&ev["user"], &["total_unread_count", "unread_channels", "channel_last_read_at"], "acting user");
     assert_eq!(ev["request_info"]["type"], "server");
     assert_has(&ev["request_info"], &["type", "ip", "user_agent", "sdk"], "request_info");
 
