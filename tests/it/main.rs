@@ -10,6 +10,7 @@ mod cluster;
 
 mod auth;
 mod bench;
+mod blocks;
 mod channel_events;
 mod channels;
 mod conversations;
@@ -26,3 +27,4 @@ mod user_events;
 mod watching;
 mod webhook_receiver;
 mod webhooks;
+mod webhooks_talkplus;
