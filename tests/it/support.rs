@@ -83,8 +83,14 @@ pub async fn spawn_in_process(redis_url: Option<&str>, tweak: impl FnOnce(&mut C
 
 /// Boots `herald serve` as a child process (so a test can kill -9 it) and waits until it is ready.
 pub async fn spawn_process(config: &Config) -> TestNode {
+    spawn_process_with_env(config, &[]).await
+}
+
+/// [`spawn_process`] with more `HERALD_*` variables.
+pub async fn spawn_process_with_env(config: &Config, env: &[(&str, String)]) -> TestNode {
     let addr: SocketAddr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .arg("serve")
         .env("HERALD_LISTEN", addr.to_string())
         .env("HERALD_API_KEY", &config.api_key)

@@ -9,6 +9,7 @@ mod faults;
 mod forwarding;
 mod liveness;
 mod messages;
+mod webhooks;
 
 use crate::redis_server::RedisServer;
 use crate::support::*;
