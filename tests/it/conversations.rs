@@ -213,3 +213,28 @@ async fn only_the_configured_application_gets_in() {
     off.stop().await;
     node.stop().await;
 }
+
+/// Conversation custom events reach webhooks like every event (seeds/vonage-custom-event.txt).
+#[actix_web::test]
+async fn conversation_events_reach_webhooks() {
+    let node = spawn_node_with(|c| {
+        c.vonage_application_id = APP.into();
+        c.vonage_public_key = keys().1.clone();
+        crate::webhooks::fast_webhooks(c);
+    })
+    .await;
+    let mut hook = crate::webhook_receiver::Receiver::start().await;
+    crate::webhooks::set_hooks(&node, json!({"webhook_url": hook.url})).await;
+    let alice = uid("alice");
+    let (id, member) = node.conversation_with(&alice).await;
+    let body = json!({"type": "custom:friendship_request", "from": member, "body": {"n": 7}});
+    let r = node.vonage("POST", &format!("/v1/conversations/{id}/events"), Some(body)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = hook.wait_for("conversation event", |v| v["type"] == "custom:friendship_request").await;
+    assert_eq!(got.header("x-signature"), crate::webhook_receiver::stream_signature(SECRET, &got.body));
+    assert_eq!(got.json["cid"], format!("conversation:{id}"));
+    assert_eq!(got.json["body"]["n"], 7);
+    assert_eq!(got.json["from"], member.as_str());
+    hook.stop().await;
+    node.stop().await;
+}
