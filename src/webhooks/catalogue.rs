@@ -61,3 +61,39 @@ pub fn wants(hook: &EventHook, kind: &str, talkplus: Option<&str>) -> bool {
     }
     hook.event_types.iter().any(|t| t == "*" || t == kind || Some(t.as_str()) == talkplus)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hook(format: HookFormat, types: &[&str]) -> EventHook {
+        EventHook {
+            id: "h".into(),
+            enabled: true,
+            hook_type: "webhook".into(),
+            webhook_url: "http://x".into(),
+            event_types: types.iter().map(|t| t.to_string()).collect(),
+            format,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn default_sets_and_explicit_filters() {
+        let stream = hook(HookFormat::Stream, &[]);
+        assert!(wants(&stream, "message.new", Some("message")));
+        assert!(wants(&stream, "friendship_request", None), "custom events");
+        assert!(wants(&stream, "custom:ping", None), "conversation events");
+        assert!(!wants(&stream, "typing.start", None));
+        assert!(!wants(&stream, "notification.message_new", None));
+        let talkplus = hook(HookFormat::Talkplus, &[]);
+        assert!(wants(&talkplus, "member.removed", Some("member_left")));
+        assert!(!wants(&talkplus, "message.updated", None));
+        let picky = hook(HookFormat::Talkplus, &["member_left", "typing.start"]);
+        assert!(wants(&picky, "member.removed", Some("member_left")), "by TalkPlus name");
+        assert!(wants(&picky, "typing.start", None), "by herald type");
+        assert!(!wants(&picky, "message.new", Some("message")));
+        assert!(wants(&hook(HookFormat::Stream, &["*"]), "user.watching.start", None));
+    }
+}

@@ -32,8 +32,13 @@ impl Workers {
                 None => {
                     let n = Arc::new(Notify::new());
                     running.insert(lane.clone(), n.clone());
-                    actix::spawn(work(shared.clone(), lane.clone(), n.clone()));
-                    n
+                    let notify = n.clone();
+                    let (shared, lane, n) = (shared.clone(), lane.clone(), n.clone());
+                    // the worker holds actix's HTTP client (not Send): built on the arbiter's thread
+                    shared.arbiter.clone().spawn_fn(move || {
+                        actix::spawn(work(shared, lane, n));
+                    });
+                    notify
                 }
             }
         };
@@ -76,6 +81,7 @@ async fn work(shared: Arc<Shared>, lane: Lane, notify: Arc<Notify>) {
                 continue;
             }
         }
+        tracing::trace!(hook = %lane.hook_id, lane = lane.lane, "webhook lane held");
         match shared.queue.next(&lane).await {
             Ok(Some((entry, job))) => {
                 if deliver(&shared, &client, &lane, &job).await {
@@ -109,6 +115,7 @@ async fn deliver(shared: &Shared, client: &awc::Client, lane: &Lane, job: &Job) 
                 return false;
             }
         }
+        tracing::debug!(hook = %job.hook_id, id = %job.id, attempt, "webhook attempt");
         match attempt_once(shared, client, job, attempt).await {
             Outcome::Delivered => {
                 Metrics::incr(&shared.metrics.webhook_deliveries);

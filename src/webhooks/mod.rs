@@ -46,6 +46,9 @@ pub struct Shared {
     poll: Duration,
     lease: Duration,
     workers: deliver::Workers,
+    /// The thread every webhook task runs on (the dispatcher, the lane workers, the refresher),
+    /// away from the HTTP workers and the actors.
+    arbiter: actix::dev::ArbiterHandle,
 }
 
 impl Shared {
@@ -66,6 +69,7 @@ impl Webhooks {
         let (tx, rx) = tokio::sync::mpsc::channel(w.queue_capacity);
         let active = Arc::new(AtomicBool::new(false));
         let metrics = chat.metrics();
+        let arbiter = actix::Arbiter::new().handle();
         let app_id = if w.talkplus_app_id.is_empty() { config.api_key.clone() } else { w.talkplus_app_id.clone() };
         let shared = Arc::new(Shared {
             chat: chat.clone(),
@@ -82,14 +86,15 @@ impl Webhooks {
             poll: Duration::from_millis(w.poll_ms.max(1)),
             lease: Duration::from_millis(w.lease_ms),
             workers: deliver::Workers::default(),
+            arbiter: arbiter.clone(),
         });
         chat.set_tap(Arc::new(tap::Tap { tx, active, metrics }));
-        actix::spawn(dispatch::run(shared.clone(), rx));
+        arbiter.spawn(dispatch::run(shared.clone(), rx));
         let webhooks = Webhooks(shared);
         let seed = seed_settings(config);
         let refresh = Duration::from_millis(config.webhooks.settings_refresh_ms.max(10));
         let w2 = webhooks.clone();
-        actix::spawn(async move {
+        arbiter.spawn(async move {
             if let Some(seed) = seed {
                 if let Err(e) = w2.0.chat.store().seed_app_settings(&seed).await {
                     tracing::error!(error = %e, "could not seed the webhook settings from the configuration");
