@@ -88,7 +88,7 @@ impl Webhooks {
             workers: deliver::Workers::default(),
             arbiter: arbiter.clone(),
         });
-        chat.set_tap(Arc::new(tap::Tap { tx, active, metrics }));
+        chat.set_tap(Arc::new(tap::Tap { tx, active, metrics, recent: Default::default() }));
         arbiter.spawn(dispatch::run(shared.clone(), rx));
         let webhooks = Webhooks(shared);
         let seed = seed_settings(config);

@@ -1,13 +1,22 @@
 //! The webhook side of the event tap: takes each published event off the event path with a
 //! `try_send` into a bounded queue (never awaits); a full queue is counted
 //! (`webhook_events_dropped`), never silent. Nothing is copied while no endpoint is configured.
+//!
+//! Once per logical event: an operation that publishes one event to several topics (a channel
+//! ban to the channel and to the banned user, a notification to each member in a loop) hands
+//! the same event to the tap several times; copies are recognised by their fingerprint (type,
+//! cid, `created_at` to the nanosecond, user) among the recent ones and dropped here.
 
 use herald_actors::chat::tap::{current_request, EventTap, RequestInfo, TapScope};
 use herald_actors::metrics::Metrics;
 use herald_proto::JsonMap;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
+
+/// Recent fingerprints remembered (copies are published back to back by one operation).
+const RECENT: usize = 256;
 
 /// An event on its way to the dispatcher.
 pub struct Tapped {
@@ -22,6 +31,31 @@ pub struct Tap {
     /// Whether any endpoint is configured (refreshed from the Store).
     pub(super) active: Arc<AtomicBool>,
     pub(super) metrics: Arc<Metrics>,
+    pub(super) recent: Mutex<VecDeque<String>>,
+}
+
+/// What identifies one logical event; None when it has no `created_at` (never deduplicated).
+fn fingerprint(event: &JsonMap) -> Option<String> {
+    let field = |k: &str| event.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let created = event.get("created_at")?.as_str()?;
+    let user = event.get("user").and_then(|u| u.get("id")).and_then(|v| v.as_str()).unwrap_or("");
+    Some(format!("{}|{}|{created}|{user}", field("type"), field("cid")))
+}
+
+impl Tap {
+    /// True when `event` was tapped moments ago (a copy); remembers it otherwise.
+    fn seen(&self, event: &JsonMap) -> bool {
+        let Some(print) = fingerprint(event) else { return false };
+        let mut recent = self.recent.lock().expect("tap lock");
+        if recent.contains(&print) {
+            return true;
+        }
+        if recent.len() >= RECENT {
+            recent.pop_front();
+        }
+        recent.push_back(print);
+        false
+    }
 }
 
 impl EventTap for Tap {
@@ -34,6 +68,9 @@ impl EventTap for Tap {
             TapScope::User(id) => Some(id.to_owned()),
             TapScope::Other => return,
         };
+        if self.seen(event) {
+            return;
+        }
         let tapped = Tapped { event: event.clone(), target_user, request: current_request() };
         if self.tx.try_send(tapped).is_err() {
             Metrics::incr(&self.metrics.webhook_events_dropped);

@@ -307,3 +307,22 @@ async fn webhooks_failures_end_in_dead_letters() {
     hook.stop().await;
     node.stop().await;
 }
+
+/// One logical event published to several topics (here `notification.channel_deleted`, sent to
+/// each member in turn) is delivered once, not once per recipient.
+#[actix_web::test]
+async fn webhooks_get_one_request_per_logical_event() {
+    let node = spawn_node_with(fast_webhooks).await;
+    let mut hook = Receiver::start().await;
+    set_hooks(&node, json!({"webhook_url": hook.url, "webhook_events": ["notification.channel_deleted", "barrier"]})).await;
+    let (alice, bob, carol) = (uid("alice"), uid("bob"), uid("carol"));
+    let (id, _) = node.messaging_room(&[&alice, &bob, &carol]).await;
+    let r = node.server("DELETE", &format!("/channels/messaging/{id}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mark = node.user_barrier(&alice).await;
+    let got = hook.collect_until(WAIT, |got| got.iter().any(|r| r.json["mark"] == mark.as_str())).await;
+    let notes: Vec<_> = got.iter().filter(|r| r.json["type"] == "notification.channel_deleted").collect();
+    assert_eq!(notes.len(), 1, "three members, one webhook: {:?}", got.iter().map(|r| &r.json).collect::<Vec<_>>());
+    hook.stop().await;
+    node.stop().await;
+}
