@@ -42,6 +42,7 @@ pub struct NodeControl {
     draining: Arc<AtomicBool>,
     liveness: Option<cluster::liveness::Liveness>,
     drain_timeout: Duration,
+    webhooks: webhooks::Webhooks,
 }
 
 impl NodeControl {
@@ -62,6 +63,7 @@ impl NodeControl {
             self.wait_for_sessions_to_end().await;
             liveness.goodbye().await;
         }
+        self.webhooks.stop().await;
         self.handle.stop(true).await;
     }
 
@@ -132,7 +134,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
             &config.vonage_public_key,
             config.timing.jwt_leeway_secs,
         )?,
-        webhooks,
+        webhooks: webhooks.clone(),
     });
     let max_body = config.limits.max_body_bytes;
     let user_timeout = Duration::from_secs(config.timing.client_timeout_secs);
@@ -158,7 +160,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         Some(_) => tracing::info!(%node_id, redis = %config::redact_url(&config.redis_url), "herald node started (cluster mode)"),
     }
     let drain_timeout = Duration::from_secs(config.timing.shutdown_timeout_secs);
-    let control = NodeControl { handle: server.handle(), chat, draining, liveness, drain_timeout };
+    let control = NodeControl { handle: server.handle(), chat, draining, liveness, drain_timeout, webhooks };
     Ok(Node { server, control })
 }
 

@@ -23,8 +23,16 @@ pub struct Workers {
 }
 
 impl Workers {
+    /// The lanes with a worker on this node.
+    pub fn lanes(&self) -> Vec<Lane> {
+        self.running.lock().expect("workers lock").keys().cloned().collect()
+    }
+
     /// Starts the lane's worker unless it runs, and wakes it.
     pub fn wake(&self, shared: &Arc<Shared>, lane: &Lane) {
+        if shared.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let notify = {
             let mut running = self.running.lock().expect("workers lock");
             match running.get(lane) {
@@ -59,6 +67,9 @@ async fn work(shared: Arc<Shared>, lane: Lane, notify: Arc<Notify>) {
     let client = awc::Client::builder().timeout(shared.timeout).disable_redirects().finish();
     let mut held = false;
     loop {
+        if shared.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         match shared.queue.hold(&lane).await {
             Ok(true) if !held => match shared.queue.take_over(&lane).await {
                 Ok(()) => held = true,
@@ -70,8 +81,8 @@ async fn work(shared: Arc<Shared>, lane: Lane, notify: Arc<Notify>) {
             },
             Ok(true) => {}
             Ok(false) => {
-                held = false;
-                tokio::time::sleep(shared.lease / 3).await;
+                held = false; // another node's: try again soon (it may stop or die)
+                tokio::time::sleep((shared.lease / 3).min(shared.poll * 5)).await;
                 continue;
             }
             Err(e) => {
@@ -152,10 +163,10 @@ async fn wait_holding(shared: &Shared, lane: &Lane, delay: Duration) -> bool {
     loop {
         let now = tokio::time::Instant::now();
         if now >= deadline {
-            return shared.queue.hold(lane).await.unwrap_or(false);
+            return !shared.stopping.load(std::sync::atomic::Ordering::Relaxed) && shared.queue.hold(lane).await.unwrap_or(false);
         }
         tokio::time::sleep((deadline - now).min(step)).await;
-        if !shared.queue.hold(lane).await.unwrap_or(false) {
+        if shared.stopping.load(std::sync::atomic::Ordering::Relaxed) || !shared.queue.hold(lane).await.unwrap_or(false) {
             return false;
         }
     }

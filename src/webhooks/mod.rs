@@ -49,6 +49,8 @@ pub struct Shared {
     /// The thread every webhook task runs on (the dispatcher, the lane workers, the refresher),
     /// away from the HTTP workers and the actors.
     arbiter: actix::dev::ArbiterHandle,
+    /// Set by a graceful stop: workers give their lanes up.
+    stopping: AtomicBool,
 }
 
 impl Shared {
@@ -87,6 +89,7 @@ impl Webhooks {
             lease: Duration::from_millis(w.lease_ms),
             workers: deliver::Workers::default(),
             arbiter: arbiter.clone(),
+            stopping: AtomicBool::new(false),
         });
         chat.set_tap(Arc::new(tap::Tap { tx, active, metrics, recent: Default::default() }));
         arbiter.spawn(dispatch::run(shared.clone(), rx));
@@ -138,6 +141,18 @@ impl Webhooks {
         let endpoints = settings.endpoints();
         self.0.active.store(!endpoints.is_empty(), Ordering::Relaxed);
         *self.0.endpoints.write().expect("endpoints lock") = Arc::new(endpoints);
+    }
+
+    /// Graceful stop: the workers stop taking deliveries and this node's lane leases are given
+    /// up, so another node resumes at once instead of after `webhooks.lease_ms`.
+    pub async fn stop(&self) {
+        self.0.stopping.store(true, Ordering::Relaxed);
+        for lane in self.0.workers.lanes() {
+            if let Err(e) = self.0.queue.release(&lane).await {
+                tracing::warn!(error = %e, "could not give a webhook lane up");
+            }
+        }
+        self.0.arbiter.stop();
     }
 
     pub fn api_key(&self) -> &str {

@@ -30,11 +30,9 @@ pub async fn render(
     let cid = event.get("cid").and_then(Value::as_str);
     if let (Some(ctx), true) = (ctx, lists_members(kind)) {
         let mut members = ctx.members.clone();
-        for m in &mut members {
-            if let Some(u) = m.get_mut("user") {
-                unread::annotate(store, cid, u).await;
-            }
-        }
+        // one read-state lookup per member, all at once
+        let lookups = members.iter_mut().filter_map(|m| m.get_mut("user")).map(|u| unread::annotate(store, cid, u));
+        futures_util::future::join_all(lookups).await;
         out.insert("members".into(), members.into());
     }
     if let Some(u) = out.get_mut("user") {

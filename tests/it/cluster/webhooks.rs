@@ -75,3 +75,44 @@ async fn a_killed_nodes_pending_deliveries_are_delivered_by_another_node() {
     hook.stop().await;
     b.stop().await;
 }
+
+/// A node stopped gracefully gives its lanes up at once: another node resumes its pending
+/// deliveries well before the lease (30 s here) would have lapsed.
+#[actix_web::test]
+async fn a_gracefully_stopped_node_hands_its_lanes_over_at_once() {
+    let cluster = Cluster::start(0).await;
+    let node = |id: &'static str| {
+        let (url, prefix) = (cluster.redis.url(), cluster.prefix.clone());
+        async move {
+            spawn_in_process(Some(&url), |c| {
+                c.cluster.redis_prefix = prefix;
+                c.node_id = id.into();
+                fast_webhooks(c);
+                c.webhooks.lanes = 1;
+                c.webhooks.lease_ms = 30_000;
+                c.webhooks.poll_ms = 50;
+            })
+            .await
+        }
+    };
+    let a = node("gr-a").await;
+    let mut hook = Receiver::start().await;
+    set_hooks(&a, json!({"event_hooks": [{"id": "graceful", "webhook_url": hook.url, "event_types": ["message.new"]}]})).await;
+    let alice = uid("alice");
+    let (_, cid) = a.messaging_room(&[&alice]).await;
+    a.post_text(&cid, &alice, "probe").await;
+    hook.wait_for("probe via a", |v| v["message"]["text"] == "probe").await;
+    let b = node("gr-b").await;
+    hook.set_mode(HANG);
+    b.post_text(&cid, &alice, "pending").await;
+    let first = hook.wait_for("a's unanswered attempt", |v| v["message"]["text"] == "pending").await;
+    let stopping = tokio::time::Instant::now();
+    a.control().shutdown().await;
+    hook.set_mode(OK);
+    let got = hook.collect_until(Duration::from_secs(5), |got| got.iter().any(|r| r.id() == first.id())).await;
+    assert!(got.iter().any(|r| r.json["message"]["text"] == "pending"));
+    assert!(stopping.elapsed() < Duration::from_secs(5), "taken over at once, not after the lease");
+    b.wait_metric("webhook_deliveries_total", 1, WAIT).await;
+    hook.stop().await;
+    b.stop().await;
+}
