@@ -16,6 +16,8 @@
 //!   `p:msgseq:{cid}` the last arrival number given.
 //! - Read state: `p:reads:{cid}` hash user → `{last_read, last_read_message_id}` JSON;
 //!   `p:unread:{cid}` hash user → unread messages.
+//! - Lifecycle: `p:hidden:{cid}` set of users who hid it; `p:uhidden:{user}` set of cids the
+//!   user hid; `p:chmutes:{user}` hash cid → channel mute JSON.
 //! - Nodes: `p:nodes` set of node ids; `p:alive:{node}` string that expires unless the node
 //!   heartbeats.
 //!

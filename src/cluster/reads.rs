@@ -8,7 +8,7 @@ use super::scripts;
 use super::store::{decode, encode, RedisStore};
 use async_trait::async_trait;
 use herald_actors::store::{ReadStore, StoreResult};
-use herald_proto::read::ReadState;
+use herald_proto::read::{ReadState, UnreadTotals};
 use serde::{Deserialize, Serialize};
 
 /// What `p:reads:{cid}` keeps for a member (the count lives in `p:unread:{cid}`).
@@ -89,6 +89,16 @@ impl ReadStore for RedisStore {
     async fn count_message(&self, cid: &str, sender: &str) -> StoreResult<()> {
         let keys = [self.key("members", cid), self.key("unread", cid)];
         self.run(|mut c| async move { scripts::COUNT_MESSAGE.key(&keys).arg(sender).invoke_async::<()>(&mut c).await }).await
+    }
+
+    async fn unread_totals(&self, user_ids: &[String]) -> StoreResult<Vec<UnreadTotals>> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let prefix = self.keys.prefix().to_owned();
+        let rows: Vec<(u64, u64)> =
+            self.run(|mut c| async move { scripts::UNREAD_TOTALS.arg(prefix).arg(user_ids).invoke_async(&mut c).await }).await?;
+        Ok(rows.into_iter().map(|(total_unread_count, unread_channels)| UnreadTotals { total_unread_count, unread_channels }).collect())
     }
 
     async fn reset_reads(&self, cid: &str, at: &str) -> StoreResult<()> {

@@ -9,6 +9,7 @@ mod conversations;
 mod events;
 mod extract;
 mod health;
+mod lifecycle;
 mod messages;
 mod reads;
 mod timing;
@@ -47,6 +48,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/channels/{type}/{id}/stop-watching", web::post().to(channels::stop_watching))
         .route("/channels/{type}/{id}/read", web::post().to(reads::mark_read))
         .route("/channels/{type}/{id}/unread", web::post().to(reads::mark_unread))
+        .route("/channels/{type}/{id}/truncate", web::post().to(lifecycle::truncate))
+        .route("/channels/{type}/{id}/hide", web::post().to(lifecycle::hide))
+        .route("/channels/{type}/{id}/show", web::post().to(lifecycle::show))
+        .route("/moderation/mute/channel", web::post().to(lifecycle::mute_channel))
+        .route("/moderation/unmute/channel", web::post().to(lifecycle::unmute_channel))
         .route("/channels/{type}/{id}", web::post().to(channels::update))
         .route("/channels/{type}/{id}", web::patch().to(channels::partial_update))
         .route("/channels/{type}/{id}", web::delete().to(channels::delete))

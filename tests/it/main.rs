@@ -11,6 +11,7 @@ mod cluster;
 mod auth;
 mod bench;
 mod channel_events;
+mod channel_lifecycle;
 mod channels;
 mod conversations;
 mod frames;

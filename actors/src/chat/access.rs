@@ -83,6 +83,7 @@ mod tests {
             updated_at: "t".into(),
             frozen: false,
             disabled: false,
+            truncated_at: None,
             custom: Default::default(),
         }
     }

@@ -188,11 +188,15 @@ impl Chat {
             updated_at: now.clone(),
             frozen: data.get("frozen").and_then(Value::as_bool).unwrap_or(false),
             disabled: false,
+            truncated_at: None,
             custom,
         };
         let (channel, created) = self.store().create_channel(record).await?;
         if created && !members.is_empty() {
             self.add_members(&channel.cid, members).await?;
+        }
+        if created {
+            self.announce_created(&channel).await?;
         }
         Ok(channel)
     }
@@ -264,11 +268,13 @@ impl Chat {
     /// `POST /channels`: filter, sort, page; every result readable by the acting user.
     pub async fn query_channels(&self, caller: &Caller, req: QueryChannelsRequest, conn: Option<&str>) -> ChatResult<Vec<JsonMap>> {
         let acting = self.acting_user(caller, named_user_id(&req.user_id, &req.user)).await?;
-        let filter = &req.filter_conditions;
+        let mut filter = req.filter_conditions.clone();
+        let hidden = self.hidden_filter(&mut filter, acting.as_ref()).await?;
+        let filter = &filter;
         let mut candidates = self.filter_candidates(filter).await?;
         let mut matched = Vec::new();
         for channel in candidates.drain(..) {
-            if !self.channel_matches(&channel, filter, acting.as_ref()).await? {
+            if hidden.excludes(&channel.cid) || !self.channel_matches(&channel, filter, acting.as_ref()).await? {
                 continue;
             }
             let Some(config) = self.store().get_channel_type(&channel.kind).await? else { continue };
@@ -302,7 +308,9 @@ impl Chat {
         let sub = Subscribe { watch: req.flags.watch, presence: req.flags.presence, conn };
         let mut out = Vec::new();
         for loaded in matched.iter().skip(req.offset.unwrap_or(0)).take(limit) {
-            out.push(self.channel_state(caller, acting.as_ref(), loaded, sub, page, false).await?);
+            let mut state = self.channel_state(caller, acting.as_ref(), loaded, sub, page, false).await?;
+            hidden.mark(&loaded.channel.cid, &mut state);
+            out.push(state);
         }
         Ok(out)
     }

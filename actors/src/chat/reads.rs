@@ -19,9 +19,11 @@ use herald_proto::JsonMap;
 use serde_json::Value;
 
 impl Chat {
-    /// What `me` carries of the user's own state on connect: the unread totals.
+    /// What `me` carries of the user's own state: the unread totals and `channel_mutes`.
     pub async fn me_fields(&self, user_id: &str) -> ChatResult<JsonMap> {
-        self.unread_fields(user_id).await
+        let mut out = self.unread_fields(user_id).await?;
+        out.insert("channel_mutes".into(), self.channel_mutes_json(user_id).await?.into());
+        Ok(out)
     }
 
     /// A user's unread totals as `me` and notification events carry them: `total_unread_count`,
@@ -34,6 +36,25 @@ impl Chat {
         out.insert("unread_channels".into(), totals.unread_channels.into());
         out.insert("unread_threads".into(), 0.into());
         Ok(out)
+    }
+
+    /// Publishes a user-targeted notification to each of `user_ids` with that user's own unread
+    /// totals (`total_unread_count`, `unread_count`, `unread_channels`): one store call for the
+    /// numbers, then one encoding per recipient (these are the per-recipient events).
+    pub(crate) async fn publish_with_unread(&self, user_ids: &[String], skip_watching: Option<&str>, event: &JsonMap) -> ChatResult<()> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+        let totals = self.store().unread_totals(user_ids).await?;
+        stream::iter(user_ids.iter().zip(totals))
+            .map(|(id, t)| {
+                let mut note = event.clone();
+                note.insert("total_unread_count".into(), t.total_unread_count.into());
+                note.insert("unread_count".into(), t.total_unread_count.into());
+                note.insert("unread_channels".into(), t.unread_channels.into());
+                async move { self.publish_to_user(id, skip_watching, &note).await }
+            })
+            .buffer_unordered(32)
+            .try_collect::<()>()
+            .await
     }
 
     /// `POST /channels/{type}/{id}/read`: the caller (or, server-side, the named user) has read

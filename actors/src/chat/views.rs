@@ -73,6 +73,9 @@ pub fn channel_json(access: &Access<'_>, member_count: usize, created_by: Option
     obj.insert("frozen".into(), ch.frozen.into());
     obj.insert("disabled".into(), ch.disabled.into());
     obj.insert("hidden".into(), false.into());
+    if let Some(at) = &ch.truncated_at {
+        obj.insert("truncated_at".into(), at.clone().into());
+    }
     obj.insert("member_count".into(), member_count.into());
     obj.insert("config".into(), config_json(access.config));
     obj.insert("own_capabilities".into(), access.capabilities().into());

@@ -25,11 +25,14 @@ pub(super) struct State {
     /// cid → conversation events (id, JSON), oldest first
     conversation_events: HashMap<String, EventList>,
     /// message id → message
-    messages: HashMap<String, MessageRecord>,
+    pub(super) messages: HashMap<String, MessageRecord>,
     /// cid → message ids, oldest first
-    channel_messages: HashMap<String, VecDeque<String>>,
+    pub(super) channel_messages: HashMap<String, VecDeque<String>>,
     /// cid → user id → read state (see `memory_reads.rs`)
     pub(super) reads: HashMap<String, HashMap<String, herald_proto::read::ReadState>>,
+    /// cid → users who hid it; user id → cid → channel mute (see `memory_lifecycle.rs`)
+    pub(super) hidden: HashMap<String, BTreeSet<String>>,
+    pub(super) channel_mutes: HashMap<String, BTreeMap<String, herald_proto::lifecycle::ChannelMute>>,
 }
 
 #[derive(Default)]

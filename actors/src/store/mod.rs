@@ -1,5 +1,6 @@
 //! The Store: users, channel types, channels, members, watchers, connections, conversation events,
-//! and messages with their reactions; read state through the [`ReadStore`] supertrait.
+//! and messages with their reactions; read state through the [`ReadStore`] supertrait,
+//! truncates, hidden channels and channel mutes through [`LifecycleStore`].
 //!
 //! The memory implementation backs the embedded single-node mode; a Redis implementation (in the
 //! server crate) makes Redis the source of truth so every node answers the same. Every
@@ -7,10 +8,13 @@
 //! requests never lose each other's changes; closures may run more than once (optimistic retry)
 //! and must be pure.
 
+pub mod lifecycle;
 mod memory;
+mod memory_lifecycle;
 mod memory_reads;
 pub mod reads;
 
+pub use lifecycle::LifecycleStore;
 pub use memory::MemoryStore;
 pub use reads::ReadStore;
 
@@ -51,7 +55,7 @@ pub struct WatchChange {
 }
 
 #[async_trait]
-pub trait Store: ReadStore + Send + Sync + 'static {
+pub trait Store: ReadStore + LifecycleStore + Send + Sync + 'static {
     // users
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
     /// The users that exist among `ids`, in the order of `ids`.

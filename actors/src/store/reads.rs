@@ -9,7 +9,7 @@
 
 use super::StoreResult;
 use async_trait::async_trait;
-use herald_proto::read::ReadState;
+use herald_proto::read::{ReadState, UnreadTotals};
 
 #[async_trait]
 pub trait ReadStore: Send + Sync {
@@ -29,4 +29,13 @@ pub trait ReadStore: Send + Sync {
     async fn count_message(&self, cid: &str, sender: &str) -> StoreResult<()>;
     /// History truncated at `at`: every member has read everything.
     async fn reset_reads(&self, cid: &str, at: &str) -> StoreResult<()>;
+    /// Each user's unread totals over their channels, in the order of `user_ids` (one store
+    /// call for a whole fan-out).
+    async fn unread_totals(&self, user_ids: &[String]) -> StoreResult<Vec<UnreadTotals>> {
+        let mut out = Vec::with_capacity(user_ids.len());
+        for id in user_ids {
+            out.push(UnreadTotals::of(&self.user_reads(id).await?));
+        }
+        Ok(out)
+    }
 }

@@ -1,0 +1,27 @@
+//! LifecycleStore: what channel lifecycle operations keep besides the channel record — truncated
+//! history, which users hid which channels, and users' channel mutes. A supertrait of
+//! [`super::Store`]; implemented for the [`super::MemoryStore`] (`memory_lifecycle.rs`) and the
+//! Redis store (server crate). Written and read by `chat::lifecycle`.
+
+use super::StoreResult;
+use async_trait::async_trait;
+use herald_proto::lifecycle::ChannelMute;
+
+#[async_trait]
+pub trait LifecycleStore: Send + Sync {
+    /// Removes the channel's messages created at or before `before` (RFC 3339, as herald writes
+    /// times); returns how many went.
+    async fn truncate_messages(&self, cid: &str, before: &str) -> StoreResult<usize>;
+    /// Hides (or shows) the channel for one user; true when that changed something.
+    async fn set_hidden(&self, cid: &str, user_id: &str, hidden: bool) -> StoreResult<bool>;
+    /// cids the user has hidden. Sorted.
+    async fn hidden_channels(&self, user_id: &str) -> StoreResult<Vec<String>>;
+    /// Shows the channel again to everyone who hid it (a new message); returns those users.
+    async fn show_to_all(&self, cid: &str) -> StoreResult<Vec<String>>;
+    /// Adds or replaces a user's mute of a channel.
+    async fn put_channel_mute(&self, mute: &ChannelMute) -> StoreResult<()>;
+    /// Removes a user's mute of a channel; the mute when there was one.
+    async fn remove_channel_mute(&self, user_id: &str, cid: &str) -> StoreResult<Option<ChannelMute>>;
+    /// A user's channel mutes (expired ones included: callers filter by time). Sorted by cid.
+    async fn channel_mutes(&self, user_id: &str) -> StoreResult<Vec<ChannelMute>>;
+}
