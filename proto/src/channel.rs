@@ -216,6 +216,13 @@ pub struct MemberRecord {
     pub shadow_banned: bool,
     #[serde(default)]
     pub notifications_muted: bool,
+    /// Invited (not added): pending until accepted or rejected.
+    #[serde(default)]
+    pub invited: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_accepted_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_rejected_at: Option<String>,
     #[serde(default)]
     pub custom: JsonMap,
 }

@@ -98,3 +98,32 @@ mod tests {
         assert!(mute.expired("2030-01-01T00:00:00Z") && !mute.expired("2025-01-01T00:00:00Z"));
     }
 }
+
+/// `PATCH /channels/{type}/{id}/member` (JS `updateMemberPartial`, `?user_id=`) and
+/// `PATCH /channels/{type}/{id}/member/{user_id}`: custom member data to set and unset.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PartialUpdateMemberRequest {
+    #[serde(default)]
+    pub set: Option<JsonMap>,
+    #[serde(default)]
+    pub unset: Option<Vec<String>>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+/// Member fields herald manages: a partial member update may not set or unset them.
+pub const MEMBER_MANAGED_FIELDS: &[&str] = &[
+    "user_id",
+    "user",
+    "channel_role",
+    "role",
+    "created_at",
+    "updated_at",
+    "banned",
+    "shadow_banned",
+    "ban_expires",
+    "invited",
+    "invite_accepted_at",
+    "invite_rejected_at",
+    "is_moderator",
+];

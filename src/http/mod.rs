@@ -10,6 +10,7 @@ mod events;
 mod extract;
 mod health;
 mod lifecycle;
+mod member_updates;
 mod messages;
 mod reads;
 mod timing;
@@ -51,6 +52,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/channels/{type}/{id}/truncate", web::post().to(lifecycle::truncate))
         .route("/channels/{type}/{id}/hide", web::post().to(lifecycle::hide))
         .route("/channels/{type}/{id}/show", web::post().to(lifecycle::show))
+        .route("/channels/{type}/{id}/member", web::patch().to(member_updates::partial_update))
+        .route("/channels/{type}/{id}/member/{user_id}", web::patch().to(member_updates::partial_update_named))
         .route("/moderation/mute/channel", web::post().to(lifecycle::mute_channel))
         .route("/moderation/unmute/channel", web::post().to(lifecycle::unmute_channel))
         .route("/channels/{type}/{id}", web::post().to(channels::update))

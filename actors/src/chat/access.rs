@@ -97,6 +97,9 @@ mod tests {
             banned: false,
             shadow_banned: false,
             notifications_muted: false,
+            invited: false,
+            invite_accepted_at: None,
+            invite_rejected_at: None,
             custom: Default::default(),
         }
     }

@@ -191,12 +191,16 @@ impl Chat {
             truncated_at: None,
             custom,
         };
+        let invites = super::member_updates::invites_of(data)?;
         let (channel, created) = self.store().create_channel(record).await?;
         if created && !members.is_empty() {
             self.add_members(&channel.cid, members).await?;
         }
         if created {
             self.announce_created(&channel).await?;
+            if !invites.is_empty() {
+                self.invite_members(&Loaded { channel: channel.clone(), config: self.channel_type(kind).await? }, invites).await?;
+            }
         }
         Ok(channel)
     }

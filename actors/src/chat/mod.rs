@@ -7,8 +7,8 @@
 //! - [`access`]: who may read, moderate, and which capabilities a user has,
 //! - [`message_views`]: JSON shapes of messages and reactions,
 //! - [`users`], [`channel_types`], [`channels`], [`members`], [`events`], [`connections`],
-//!   [`conversations`], [`messages`], [`reactions`], [`reads`], [`lifecycle`]: one family of
-//!   operations each.
+//!   [`conversations`], [`messages`], [`reactions`], [`reads`], [`lifecycle`], [`member_updates`]:
+//!   one family of operations each.
 
 pub mod access;
 pub mod channel_types;
@@ -17,6 +17,7 @@ pub mod connections;
 pub mod conversations;
 pub mod events;
 pub mod lifecycle;
+pub mod member_updates;
 pub mod members;
 pub mod message_views;
 pub mod messages;

@@ -55,6 +55,14 @@ pub fn member_json(member: &MemberRecord, user: Option<&User>) -> Value {
     obj.insert("banned".into(), member.banned.into());
     obj.insert("shadow_banned".into(), member.shadow_banned.into());
     obj.insert("notifications_muted".into(), member.notifications_muted.into());
+    if member.invited {
+        obj.insert("invited".into(), true.into());
+    }
+    for (key, at) in [("invite_accepted_at", &member.invite_accepted_at), ("invite_rejected_at", &member.invite_rejected_at)] {
+        if let Some(at) = at {
+            obj.insert(key.into(), at.clone().into());
+        }
+    }
     Value::Object(obj)
 }
 
