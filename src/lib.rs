@@ -41,6 +41,8 @@ pub struct NodeControl {
     draining: Arc<AtomicBool>,
     liveness: Option<cluster::liveness::Liveness>,
     drain_timeout: Duration,
+    /// The unread-message reminder loop (stopped with the node).
+    reminders: Arc<Option<herald_actors::chat::unread_reminders::UnreadReminderTask>>,
 }
 
 impl NodeControl {
@@ -54,6 +56,9 @@ impl NodeControl {
     /// says goodbye once its connections are cleaned up, then the HTTP server stops.
     pub async fn shutdown(&self) {
         self.set_draining();
+        if let Some(reminders) = self.reminders.as_ref() {
+            reminders.stop();
+        }
         let closed =
             self.chat.registry().send(CloseAll { code: herald_proto::close::SHUTDOWN, reason: "node shutting down" }).await.unwrap_or(0);
         tracing::info!(closed, "closed client sockets for shutdown");
@@ -124,6 +129,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         )?,
     });
     let max_body = config.limits.max_body_bytes;
+    let unread_reminder_secs = config.timing.unread_reminder_secs;
     let user_timeout = Duration::from_secs(config.timing.client_timeout_secs);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -146,7 +152,8 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         Some(_) => tracing::info!(%node_id, redis = %config::redact_url(&config.redis_url), "herald node started (cluster mode)"),
     }
     let drain_timeout = Duration::from_secs(config.timing.shutdown_timeout_secs);
-    let control = NodeControl { handle: server.handle(), chat, draining, liveness, drain_timeout };
+    let reminders = Arc::new(chat.start_unread_reminders(Duration::from_secs(unread_reminder_secs)));
+    let control = NodeControl { handle: server.handle(), chat, draining, liveness, drain_timeout, reminders };
     Ok(Node { server, control })
 }
 

@@ -15,7 +15,8 @@
 //!   `p:msgord:{cid}` sorted set of the channel's message ids scored by arrival;
 //!   `p:msgseq:{cid}` the last arrival number given.
 //! - Read state: `p:reads:{cid}` hash user → `{last_read, last_read_message_id}` JSON;
-//!   `p:unread:{cid}` hash user → unread messages.
+//!   `p:unread:{cid}` hash user → unread messages; `p:unreadq` sorted set of users waiting for
+//!   an unread-message reminder, scored by their first unread message's time (ms).
 //! - Lifecycle: `p:hidden:{cid}` set of users who hid it; `p:uhidden:{user}` set of cids the
 //!   user hid; `p:chmutes:{user}` hash cid → channel mute JSON.
 //! - Nodes: `p:nodes` set of node ids; `p:alive:{node}` string that expires unless the node

@@ -188,13 +188,16 @@ pub static MESSAGE_PAGE: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// KEYS: members:{cid}, unread:{cid}. ARGV: sender. One more unread for every member but the
-/// sender (a new message).
+/// KEYS: members:{cid}, unread:{cid}, unreadq. ARGV: sender, now (ms). One more unread for
+/// every member but the sender (a new message); each enters the reminder queue unless in it.
 pub static COUNT_MESSAGE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         for _, user in ipairs(redis.call('HKEYS', KEYS[1])) do
-            if user ~= ARGV[1] then redis.call('HINCRBY', KEYS[2], user, 1) end
+            if user ~= ARGV[1] then
+                redis.call('HINCRBY', KEYS[2], user, 1)
+                redis.call('ZADD', KEYS[3], 'NX', ARGV[2], user)
+            end
         end
         return 0",
     )

@@ -25,5 +25,6 @@ mod reactions;
 mod reads;
 mod rest;
 mod slow_consumer;
+mod unread_reminders;
 mod user_events;
 mod watching;

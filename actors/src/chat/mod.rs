@@ -7,8 +7,8 @@
 //! - [`access`]: who may read, moderate, and which capabilities a user has,
 //! - [`message_views`]: JSON shapes of messages and reactions,
 //! - [`users`], [`channel_types`], [`channels`], [`members`], [`events`], [`connections`],
-//!   [`conversations`], [`messages`], [`reactions`], [`reads`], [`lifecycle`], [`member_updates`]:
-//!   one family of operations each.
+//!   [`conversations`], [`messages`], [`reactions`], [`reads`], [`lifecycle`], [`member_updates`],
+//!   [`unread_reminders`]: one family of operations each.
 
 pub mod access;
 pub mod channel_types;
@@ -23,6 +23,7 @@ pub mod message_views;
 pub mod messages;
 pub mod reactions;
 pub mod reads;
+pub mod unread_reminders;
 pub mod users;
 pub mod views;
 

@@ -68,6 +68,7 @@ impl Chat {
         let read = self.store().mark_read(cid, &reader.id, &clock::now(), upto.as_deref()).await?;
         let event = self.publish_read(&standing, &reader, &read).await?;
         self.notify_mark_read(&reader.id, Some(&standing), &read).await?;
+        self.end_unread_period_if_read(&reader.id).await?;
         Ok(event)
     }
 
@@ -97,7 +98,8 @@ impl Chat {
         note.insert("last_read_message_id".into(), read.last_read_message_id.clone().into());
         note.insert("unread_messages".into(), read.unread_messages.into());
         note.extend(self.unread_fields(&reader.id).await?);
-        self.publish_to_user(&reader.id, None, &note).await
+        self.publish_to_user(&reader.id, None, &note).await?;
+        self.end_unread_period_if_read(&reader.id).await
     }
 
     /// `POST /channels/read`: every channel of the user (or those of `read_by_channel`) is read.

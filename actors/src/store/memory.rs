@@ -30,6 +30,8 @@ pub(super) struct State {
     pub(super) channel_messages: HashMap<String, VecDeque<String>>,
     /// cid → user id → read state (see `memory_reads.rs`)
     pub(super) reads: HashMap<String, HashMap<String, herald_proto::read::ReadState>>,
+    /// user id → Unix ms of the first unread message of the period (unread-reminder queue)
+    pub(super) unread_pending: HashMap<String, u64>,
     /// cid → users who hid it; user id → cid → channel mute (see `memory_lifecycle.rs`)
     pub(super) hidden: HashMap<String, BTreeSet<String>>,
     pub(super) channel_mutes: HashMap<String, BTreeMap<String, herald_proto::lifecycle::ChannelMute>>,

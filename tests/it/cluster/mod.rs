@@ -10,6 +10,7 @@ mod forwarding;
 mod liveness;
 mod messages;
 mod reads;
+mod unread_reminders;
 
 use crate::redis_server::RedisServer;
 use crate::support::*;
