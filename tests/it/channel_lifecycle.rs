@@ -177,6 +177,7 @@ async fn channel_mutes_go_to_the_users_connections_and_into_me() {
     assert_eq!(r.body["own_user"]["channel_mutes"].as_array().map(Vec::len), Some(1));
     let muted = b.event("channel.muted").await;
     assert_eq!((muted["cid"].clone(), muted["user"]["id"].clone()), (json!(cid), json!(bob)));
+    assert_eq!(muted["mute"]["channel"]["cid"], cid.as_str(), "the mute, as Stream's webhook payload has it");
     let note = b.event("notification.channel_mutes_updated").await;
     assert_eq!(note["me"]["channel_mutes"][0]["channel"]["cid"], cid.as_str(), "{note}");
     assert_eq!(note["me"]["mutes"], json!([]));

@@ -235,7 +235,7 @@ impl Chat {
             self.store().put_channel_mute(&mute).await?;
             mutes.push(self.channel_mute_json(&mute, &user, l).await?);
         }
-        self.announce_mutes(&user, &loaded, "channel.muted").await?;
+        self.announce_mutes(&user, &loaded, &mutes, "channel.muted").await?;
         let mut out = JsonMap::new();
         if mutes.len() == 1 {
             out.insert("channel_mute".into(), mutes[0].clone());
@@ -248,10 +248,15 @@ impl Chat {
     /// `POST /moderation/unmute/channel`.
     pub async fn unmute_channels(&self, caller: &Caller, req: MuteChannelRequest) -> ChatResult<()> {
         let (user, loaded) = self.muting(caller, &req).await?;
+        let mut mutes = Vec::with_capacity(loaded.len());
         for l in &loaded {
-            self.store().remove_channel_mute(&user.id, &l.channel.cid).await?;
+            let removed = self.store().remove_channel_mute(&user.id, &l.channel.cid).await?;
+            mutes.push(match removed {
+                Some(mute) => self.channel_mute_json(&mute, &user, l).await?,
+                None => Value::Null,
+            });
         }
-        self.announce_mutes(&user, &loaded, "channel.unmuted").await
+        self.announce_mutes(&user, &loaded, &mutes, "channel.unmuted").await
     }
 
     /// The muting user and the channels named (each must exist and be readable by the user).
@@ -275,10 +280,15 @@ impl Chat {
 
     /// channel.muted / channel.unmuted per channel, then notification.channel_mutes_updated with
     /// the new `me`, all to the user's own connections.
-    async fn announce_mutes(&self, user: &User, loaded: &[Loaded], kind: &str) -> ChatResult<()> {
-        for l in loaded {
+    /// `mutes[i]` (the mute as [`Self::channel_mute_json`] renders it, or null) goes in the
+    /// channel event of `loaded[i]` as `mute`, like Stream's webhook payload.
+    async fn announce_mutes(&self, user: &User, loaded: &[Loaded], mutes: &[Value], kind: &str) -> ChatResult<()> {
+        for (l, mute) in loaded.iter().zip(mutes) {
             let mut event = channel_event(kind, &l.channel);
             event.insert("user".into(), user_json(user));
+            if !mute.is_null() {
+                event.insert("mute".into(), mute.clone());
+            }
             self.publish_to_user(&user.id, None, &event).await?;
         }
         let mut note = super::views::bare_event("notification.channel_mutes_updated");
