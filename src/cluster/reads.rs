@@ -89,9 +89,13 @@ impl ReadStore for RedisStore {
         self.write_read(read).await
     }
 
-    async fn count_message(&self, cid: &str, sender: &str, at_ms: u64) -> StoreResult<()> {
+    async fn count_message(&self, cid: &str, sender: &str, at: &str, at_ms: u64) -> StoreResult<()> {
         let keys = [self.key("members", cid), self.key("unread", cid), self.key("unreadq", "")];
-        self.run(|mut c| async move { scripts::COUNT_MESSAGE.key(&keys).arg(sender).arg(at_ms).invoke_async::<()>(&mut c).await }).await
+        let prefix = self.keys.prefix().to_owned();
+        self.run(|mut c| async move {
+            scripts::COUNT_MESSAGE.key(&keys).arg(sender).arg(at_ms).arg(cid).arg(at).arg(prefix).invoke_async::<()>(&mut c).await
+        })
+        .await
     }
 
     async fn unread_reminders_due(&self, until_ms: u64, limit: usize) -> StoreResult<Vec<String>> {

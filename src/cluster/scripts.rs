@@ -188,13 +188,21 @@ pub static MESSAGE_PAGE: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// KEYS: members:{cid}, unread:{cid}, unreadq. ARGV: sender, now (ms). One more unread for
-/// every member but the sender (a new message); each enters the reminder queue unless in it.
+/// KEYS: members:{cid}, unread:{cid}, unreadq. ARGV: sender, now (ms), cid, now (RFC 3339),
+/// prefix. One more unread for every member but the sender and those with a live mute of the
+/// channel (`chmutes:{user}`; `expires` compares as text); each enters the reminder queue
+/// unless in it.
 pub static COUNT_MESSAGE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         for _, user in ipairs(redis.call('HKEYS', KEYS[1])) do
-            if user ~= ARGV[1] then
+            local muted = false
+            local mute = redis.call('HGET', ARGV[5] .. ':chmutes:' .. user, ARGV[3])
+            if mute then
+                local expires = cjson.decode(mute).expires
+                muted = type(expires) ~= 'string' or expires > ARGV[4]
+            end
+            if user ~= ARGV[1] and not muted then
                 redis.call('HINCRBY', KEYS[2], user, 1)
                 redis.call('ZADD', KEYS[3], 'NX', ARGV[2], user)
             end

@@ -245,3 +245,34 @@ async fn notification_message_new_carries_each_recipients_own_unread_totals() {
     }
     node.stop().await;
 }
+
+#[actix_web::test]
+async fn messages_in_a_muted_channel_do_not_count_as_unread() {
+    let node = spawn_node().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let (_, cid) = node.messaging_room(&[&alice, &bob]).await;
+    let mute = |body: Value| node.as_user(&bob, "POST", "/moderation/mute/channel", Some(body));
+    let r = mute(json!({ "channel_cid": cid })).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    node.post_text(&cid, &alice, "while muted").await;
+    assert_eq!(unread_of(&state_as(&node, &alice, &cid).await, &bob).0, 0, "muted: not counted");
+
+    let r = node.as_user(&bob, "POST", "/moderation/unmute/channel", Some(json!({ "channel_cid": cid }))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    node.post_text(&cid, &alice, "after unmute").await;
+    assert_eq!(unread_of(&state_as(&node, &alice, &cid).await, &bob).0, 1);
+
+    let r = mute(json!({ "channel_cid": cid, "expiration": 1 })).await; // runs out at once
+    assert_eq!(r.status, 201, "{}", r.body);
+    let expires = r.body["channel_mute"]["expires"].as_str().unwrap().to_owned();
+    // messages up to `expires` are still muted; post until one comes after it (no sleeping)
+    for attempt in 0.. {
+        assert!(attempt < 1000, "the clock did not pass {expires}");
+        let sent = node.post_text(&cid, &alice, "after the mute ran out").await;
+        if sent["created_at"].as_str().unwrap() > expires.as_str() {
+            break;
+        }
+    }
+    assert_eq!(unread_of(&state_as(&node, &alice, &cid).await, &bob).0, 2, "an expired mute no longer hides messages");
+    node.stop().await;
+}

@@ -214,12 +214,13 @@ impl Chat {
         Ok((standing, user))
     }
 
-    /// `POST /moderation/mute/channel`: mutes channels for a user (`expiration` in ms). Returns
+    /// `POST /moderation/mute/channel`: mutes channels for a user (`expiration` in ms; absent or
+    /// 0: until unmuted); their messages no longer count as the user's unread. Returns
     /// `{channel_mute?, channel_mutes, own_user}`.
     pub async fn mute_channels(&self, caller: &Caller, req: MuteChannelRequest) -> ChatResult<JsonMap> {
         let (user, loaded) = self.muting(caller, &req).await?;
         let now = clock::now();
-        let expires = req.expiration.map(|ms| {
+        let expires = req.expiration.filter(|ms| *ms > 0).map(|ms| {
             let at = chrono::Utc::now() + chrono::Duration::milliseconds(ms.min(i64::MAX as u64) as i64);
             at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
         });

@@ -125,7 +125,7 @@ impl Chat {
         if !self.store().insert_message(&record, self.limits().max_channel_messages).await? {
             return Err(ChatError::input(format!("a message with ID {} already exists", record.id)));
         }
-        self.store().count_message(cid, &author.id, super::unread_reminders::now_ms()).await?;
+        self.store().count_message(cid, &author.id, &record.created_at, super::unread_reminders::now_ms()).await?;
         self.reveal_hidden(&standing.loaded).await?;
         let shown = message_json(&record, &users, None);
         let mut event = channel_event("message.new", &standing.loaded.channel);

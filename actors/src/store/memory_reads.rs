@@ -54,12 +54,14 @@ impl ReadStore for MemoryStore {
         Ok(())
     }
 
-    async fn count_message(&self, cid: &str, sender: &str, at_ms: u64) -> StoreResult<()> {
+    async fn count_message(&self, cid: &str, sender: &str, at: &str, at_ms: u64) -> StoreResult<()> {
         let mut guard = self.lock();
         let state = &mut *guard;
         let Some(members) = state.members.get(cid) else { return Ok(()) };
         let reads = state.reads.entry(cid.to_owned()).or_default();
-        for user in members.keys().filter(|u| *u != sender) {
+        let mutes = &state.channel_mutes;
+        let muted = |user: &String| mutes.get(user).and_then(|m| m.get(cid)).is_some_and(|m| !m.expired(at));
+        for user in members.keys().filter(|u| *u != sender && !muted(u)) {
             reads.entry(user.clone()).or_insert_with(|| ReadState::unread_nothing(cid, user)).unread_messages += 1;
             state.unread_pending.entry(user.clone()).or_insert(at_ms);
         }
@@ -107,8 +109,8 @@ mod tests {
     async fn messages_count_for_members_but_the_sender_and_reads_reset() {
         let s = MemoryStore::new("t");
         s.upsert_members("c", vec![member("c", "a"), member("c", "b")]).await.unwrap();
-        s.count_message("c", "a", 10).await.unwrap();
-        s.count_message("c", "a", 20).await.unwrap();
+        s.count_message("c", "a", "t1", 10).await.unwrap();
+        s.count_message("c", "a", "t2", 20).await.unwrap();
         assert_eq!(s.unread_reminders_due(9, 10).await.unwrap(), Vec::<String>::new());
         assert_eq!(s.unread_reminders_due(10, 10).await.unwrap(), vec!["b".to_owned()], "queued once, at the first message");
         assert!(s.take_unread_reminder("b").await.unwrap() && !s.take_unread_reminder("b").await.unwrap());
@@ -117,7 +119,7 @@ mod tests {
         assert_eq!(s.user_reads("b").await.unwrap()[0].unread_messages, 2);
         let read = s.mark_read("c", "b", "t2", Some("m1")).await.unwrap();
         assert_eq!((read.unread_messages, read.last_read_message_id.as_deref()), (0, Some("m1")));
-        s.count_message("c", "b", 30).await.unwrap();
+        s.count_message("c", "b", "t3", 30).await.unwrap();
         s.reset_reads("c", "t3").await.unwrap();
         assert!(s.channel_reads("c").await.unwrap().iter().all(|r| r.unread_messages == 0 && r.last_read == "t3"));
         s.remove_members("c", &["b".into()]).await.unwrap();

@@ -26,9 +26,11 @@ pub trait ReadStore: Send + Sync {
     async fn mark_read(&self, cid: &str, user_id: &str, at: &str, message_id: Option<&str>) -> StoreResult<ReadState>;
     /// Replaces one member's read state (mark unread computes it).
     async fn set_read(&self, state: &ReadState) -> StoreResult<()>;
-    /// A new message in `cid` at `at_ms` (Unix ms): one more unread for every member except
-    /// `sender`, and each of them enters the unread-reminder queue unless already in it.
-    async fn count_message(&self, cid: &str, sender: &str, at_ms: u64) -> StoreResult<()>;
+    /// A new message in `cid` at `at` (RFC 3339, as herald writes times; `at_ms` the same in Unix
+    /// ms): one more unread for every member except `sender` and those with a live mute of the
+    /// channel (Stream: a muted channel's messages do not change the unread count), and each of
+    /// them enters the unread-reminder queue unless already in it.
+    async fn count_message(&self, cid: &str, sender: &str, at: &str, at_ms: u64) -> StoreResult<()>;
     /// History truncated at `at`: every member has read everything.
     async fn reset_reads(&self, cid: &str, at: &str) -> StoreResult<()>;
     /// Up to `limit` users waiting for an unread-message reminder whose first unread message of
