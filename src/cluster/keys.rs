@@ -18,7 +18,8 @@
 //!   `p:unread:{cid}` hash user → unread messages; `p:unreadq` sorted set of users waiting for
 //!   an unread-message reminder, scored by their first unread message's time (ms).
 //! - Lifecycle: `p:hidden:{cid}` set of users who hid it; `p:uhidden:{user}` set of cids the
-//!   user hid; `p:chmutes:{user}` hash cid → channel mute JSON.
+//!   user hid; `p:cleared:{cid}` hash user → when they cleared its history;
+//!   `p:chmutes:{user}` hash cid → channel mute JSON.
 //! - Nodes: `p:nodes` set of node ids; `p:alive:{node}` string that expires unless the node
 //!   heartbeats.
 //!

@@ -1,6 +1,7 @@
 //! [`LifecycleStore`] for the [`RedisStore`]: a truncate is one Lua script over the channel's
 //! message order (`p:msgord:{cid}`, records in `p:msgs`); hidden channels are two sets kept
-//! together (`p:hidden:{cid}` users, `p:uhidden:{user}` cids); channel mutes are
+//! together (`p:hidden:{cid}` users, `p:uhidden:{user}` cids), history cleared by a hide in
+//! `p:cleared:{cid}` hash user → time; channel mutes are
 //! `p:chmutes:{user}` hash cid → mute JSON.
 
 use super::scripts;
@@ -43,6 +44,16 @@ impl LifecycleStore for RedisStore {
             self.run(|mut c| async move { scripts::SHOW_TO_ALL.key(key).arg(cid).arg(prefix).invoke_async(&mut c).await }).await?;
         users.sort();
         Ok(users)
+    }
+
+    async fn clear_history(&self, cid: &str, user_id: &str, at: &str) -> StoreResult<()> {
+        let key = self.key("cleared", cid);
+        self.run(|mut c| async move { c.hset::<_, _, _, ()>(key, user_id, at).await }).await
+    }
+
+    async fn history_cleared_at(&self, cid: &str, user_id: &str) -> StoreResult<Option<String>> {
+        let key = self.key("cleared", cid);
+        self.run(|mut c| async move { c.hget(key, user_id).await }).await
     }
 
     async fn put_channel_mute(&self, mute: &ChannelMute) -> StoreResult<()> {

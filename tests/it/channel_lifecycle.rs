@@ -139,7 +139,8 @@ async fn hide_and_show_go_to_the_users_own_connections_and_filter_query_channels
     }
     assert_eq!(listed(&node, &bob, &both, json!({})).await.len(), 2);
 
-    // hidden again; a new message shows it
+    // hidden again, clearing bob's history; a new message shows it
+    node.post_text(&cid, &alice, "before").await;
     let r = node.server("POST", &path(&cid, "/hide"), Some(json!({"user_id": bob, "clear_history": true}))).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(b_idle.event("channel.hidden").await["clear_history"], true);
@@ -147,6 +148,8 @@ async fn hide_and_show_go_to_the_users_own_connections_and_filter_query_channels
     let ev = b_idle.event("channel.visible").await;
     assert_eq!((ev["cid"].clone(), ev["user"]["id"].clone()), (json!(cid), json!(bob)));
     assert_eq!(listed(&node, &bob, &both, json!({})).await.len(), 2);
+    assert_eq!(texts(&state_as(&node, &bob, &cid).await), vec!["wake up"], "bob cleared what came before");
+    assert_eq!(texts(&state_as(&node, &alice, &cid).await), vec!["before", "wake up"], "for bob only");
     let mark = node.channel_barrier(&cid, &alice).await;
     a.assert_none_before(&mark, &["channel.visible", "channel.hidden"]).await;
 

@@ -255,6 +255,7 @@ impl Chat {
         let users: HashMap<String, User> = self.store().get_users(&ids).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
         let viewer = acting.map(|u| u.id.as_str());
         let messages = self.message_page(cid, page.messages, page.message_limit, viewer).await?;
+        let messages = self.without_cleared(cid, viewer, messages).await?;
         let reads = self.store().channel_reads(cid).await?;
         let parts = StateParts {
             access,

@@ -22,6 +22,16 @@ use std::collections::HashSet;
 /// A message type herald writes itself (the truncate message).
 const TYPE_SYSTEM: &str = "system";
 
+impl Chat {
+    /// Leaves out of a rendered message page (oldest first) the messages `viewer` cleared with
+    /// a hide: the page's oldest ones, so the page stays a contiguous slice of what they see.
+    pub(crate) async fn without_cleared(&self, cid: &str, viewer: Option<&str>, messages: Vec<Value>) -> ChatResult<Vec<Value>> {
+        let Some(viewer) = viewer else { return Ok(messages) };
+        let Some(cut) = self.store().history_cleared_at(cid, viewer).await? else { return Ok(messages) };
+        Ok(messages.into_iter().filter(|m| m["created_at"].as_str().is_some_and(|t| t > cut.as_str())).collect())
+    }
+}
+
 /// Query channels and hidden channels: a user's hidden channels are left out unless the filter
 /// asks for `hidden: true` (then only they are listed).
 pub(crate) struct HiddenFilter {
@@ -161,13 +171,16 @@ impl Chat {
 
     /// `POST /channels/{type}/{id}/hide`: hides the channel from the member's channel list
     /// until a new message or `show`. channel.hidden to that user's connections.
-    /// `clear_history` also marks the channel read for them.
+    /// `clear_history` also hides the messages so far from them (channel states they query) and
+    /// marks the channel read for them.
     pub async fn hide_channel(&self, caller: &Caller, cid: &str, req: HideRequest) -> ChatResult<()> {
         let (standing, user) = self.hider(caller, cid, named_user_id(&req.user_id, &req.user)).await?;
         let clear = req.clear_history.unwrap_or(false);
         self.store().set_hidden(cid, &user.id, true).await?;
         if clear {
-            self.store().mark_read(cid, &user.id, &clock::now(), None).await?;
+            let now = clock::now();
+            self.store().clear_history(cid, &user.id, &now).await?;
+            self.store().mark_read(cid, &user.id, &now, None).await?;
         }
         let mut event = channel_event("channel.hidden", &standing.loaded.channel);
         event.insert("channel".into(), self.channel_payload(&standing.loaded).await?);

@@ -1,5 +1,6 @@
 //! LifecycleStore: what channel lifecycle operations keep besides the channel record — truncated
-//! history, which users hid which channels, and users' channel mutes. A supertrait of
+//! history, which users hid which channels (and cleared their history), and users' channel
+//! mutes. A supertrait of
 //! [`super::Store`]; implemented for the [`super::MemoryStore`] (`memory_lifecycle.rs`) and the
 //! Redis store (server crate). Written and read by `chat::lifecycle`.
 
@@ -18,6 +19,11 @@ pub trait LifecycleStore: Send + Sync {
     async fn hidden_channels(&self, user_id: &str) -> StoreResult<Vec<String>>;
     /// Shows the channel again to everyone who hid it (a new message); returns those users.
     async fn show_to_all(&self, cid: &str) -> StoreResult<Vec<String>>;
+    /// Records that the user cleared the channel's history at `at` (hide with `clear_history`):
+    /// messages created at or before it are no longer shown to them.
+    async fn clear_history(&self, cid: &str, user_id: &str, at: &str) -> StoreResult<()>;
+    /// When the user last cleared the channel's history, if ever.
+    async fn history_cleared_at(&self, cid: &str, user_id: &str) -> StoreResult<Option<String>>;
     /// Adds or replaces a user's mute of a channel.
     async fn put_channel_mute(&self, mute: &ChannelMute) -> StoreResult<()>;
     /// Removes a user's mute of a channel; the mute when there was one.

@@ -34,6 +34,8 @@ pub(super) struct State {
     pub(super) unread_pending: HashMap<String, u64>,
     /// cid → users who hid it; user id → cid → channel mute (see `memory_lifecycle.rs`)
     pub(super) hidden: HashMap<String, BTreeSet<String>>,
+    /// (cid, user id) → when the user cleared the channel's history
+    pub(super) history_cleared: HashMap<(String, String), String>,
     pub(super) channel_mutes: HashMap<String, BTreeMap<String, herald_proto::lifecycle::ChannelMute>>,
 }
 

@@ -45,6 +45,15 @@ impl LifecycleStore for MemoryStore {
         Ok(self.lock().hidden.remove(cid).map(|users| users.into_iter().collect()).unwrap_or_default())
     }
 
+    async fn clear_history(&self, cid: &str, user_id: &str, at: &str) -> StoreResult<()> {
+        self.lock().history_cleared.insert((cid.to_owned(), user_id.to_owned()), at.to_owned());
+        Ok(())
+    }
+
+    async fn history_cleared_at(&self, cid: &str, user_id: &str) -> StoreResult<Option<String>> {
+        Ok(self.lock().history_cleared.get(&(cid.to_owned(), user_id.to_owned())).cloned())
+    }
+
     async fn put_channel_mute(&self, mute: &ChannelMute) -> StoreResult<()> {
         self.lock().channel_mutes.entry(mute.user_id.clone()).or_default().insert(mute.cid.clone(), mute.clone());
         Ok(())
