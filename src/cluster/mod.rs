@@ -13,6 +13,7 @@ pub mod keys;
 pub mod liveness;
 pub mod messages;
 pub mod nodes;
+pub mod records;
 pub mod scripts;
 pub mod store;
 

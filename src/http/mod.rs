@@ -10,7 +10,9 @@ mod events;
 mod extract;
 mod health;
 mod messages;
+mod moderation;
 mod timing;
+mod user_lifecycle;
 mod users;
 mod ws;
 
@@ -31,6 +33,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users", web::patch().to(users::partial_update))
         .route("/users", web::get().to(users::query))
         .route("/users/{id}/event", web::post().to(events::user_event))
+        .route("/users/deactivate", web::post().to(user_lifecycle::deactivate_many))
+        .route("/users/reactivate", web::post().to(user_lifecycle::reactivate_many))
+        .route("/users/delete", web::post().to(user_lifecycle::delete_many))
+        .route("/users/{id}/deactivate", web::post().to(user_lifecycle::deactivate))
+        .route("/users/{id}/reactivate", web::post().to(user_lifecycle::reactivate))
+        .route("/users/{id}", web::delete().to(user_lifecycle::delete))
+        .route("/moderation/ban", web::post().to(moderation::ban))
+        .route("/moderation/ban", web::delete().to(moderation::unban))
+        .route("/query_banned_users", web::get().to(moderation::query_banned))
+        .route("/moderation/mute", web::post().to(moderation::mute))
+        .route("/moderation/unmute", web::post().to(moderation::unmute))
+        .route("/moderation/flag", web::post().to(moderation::flag))
+        .route("/moderation/unflag", web::post().to(moderation::unflag))
+        .route("/moderation/flags/message", web::get().to(moderation::message_flags))
+        .route("/moderation/flags", web::get().to(moderation::all_flags))
         .route("/channeltypes", web::get().to(channel_types::list))
         .route("/channeltypes", web::post().to(channel_types::create))
         .route("/channeltypes/{name}", web::get().to(channel_types::get))

@@ -39,6 +39,8 @@ struct EventList {
 #[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
+    /// Moderation records and schedules ([`super::records::RecordStore`]).
+    records: super::memory_records::Records,
 }
 
 impl MemoryStore {
@@ -52,6 +54,10 @@ impl MemoryStore {
             }
         }
         store
+    }
+
+    pub(super) fn records(&self) -> &super::memory_records::Records {
+        &self.records
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

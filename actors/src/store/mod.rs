@@ -8,8 +8,11 @@
 //! and must be pure.
 
 mod memory;
+mod memory_records;
+pub mod records;
 
 pub use memory::MemoryStore;
+pub use records::{RecordStore, RecordUpdate};
 
 use async_trait::async_trait;
 use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
@@ -48,7 +51,7 @@ pub struct WatchChange {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: RecordStore + Send + Sync + 'static {
     // users
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
     /// The users that exist among `ids`, in the order of `ids`.
