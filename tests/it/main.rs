@@ -9,6 +9,7 @@ mod support;
 mod cluster;
 
 mod auth;
+mod bans;
 mod bench;
 mod channel_events;
 mod channels;
@@ -17,6 +18,7 @@ mod frames;
 mod lifecycle;
 mod members;
 mod messages;
+mod mutes;
 mod presence;
 mod reactions;
 mod rest;
