@@ -24,4 +24,5 @@ mod reactions;
 mod rest;
 mod slow_consumer;
 mod user_events;
+mod user_lifecycle;
 mod watching;

@@ -30,10 +30,11 @@ impl Chat {
         if user.deactivated_at.is_some() {
             return Ok(user);
         }
+        // taken before the messages go: reactivation restores what was deleted since
+        let now = clock::now();
         if bool_field(body, "mark_messages_deleted") {
             self.delete_user_messages(&user, false).await?;
         }
-        let now = clock::now();
         let user = self
             .store()
             .update_user(id, &|current| {
