@@ -14,6 +14,7 @@ mod bench;
 mod channel_events;
 mod channels;
 mod conversations;
+mod flags;
 mod frames;
 mod lifecycle;
 mod members;
