@@ -9,6 +9,7 @@ mod faults;
 mod forwarding;
 mod liveness;
 mod messages;
+mod moderation;
 
 use crate::redis_server::RedisServer;
 use crate::support::*;
