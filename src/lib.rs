@@ -41,6 +41,7 @@ pub struct NodeControl {
     draining: Arc<AtomicBool>,
     liveness: Option<cluster::liveness::Liveness>,
     drain_timeout: Duration,
+    scheduler: actix::Addr<herald_actors::scheduler::ReminderScheduler>,
 }
 
 impl NodeControl {
@@ -61,6 +62,7 @@ impl NodeControl {
             self.wait_for_sessions_to_end().await;
             liveness.goodbye().await;
         }
+        self.scheduler.do_send(herald_actors::scheduler::StopScheduler);
         self.handle.stop(true).await;
     }
 
@@ -77,6 +79,9 @@ impl NodeControl {
         tracing::warn!("sessions still open at the end of the shutdown timeout");
     }
 }
+
+/// How often every node polls the Store for due message reminders.
+const REMINDER_POLL: Duration = Duration::from_millis(250);
 
 /// Starts a node on `listener` with `config` (which must carry an API secret). Must be called
 /// inside an actix system.
@@ -101,6 +106,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         max_channel_messages: config.limits.max_channel_messages,
     };
     let chat = Chat::new(store, bus, registry, link, metrics.clone(), limits);
+    let scheduler = herald_actors::scheduler::ReminderScheduler::start(chat.clone(), REMINDER_POLL);
     let node_timeout = Duration::from_secs(config.cluster.node_timeout_secs);
     let redis_timeout = Duration::from_millis(config.cluster.redis_timeout_ms);
     let liveness = cluster_store.map(|store| cluster::liveness::Liveness::start(store, chat.clone(), node_timeout, redis_timeout));
@@ -146,7 +152,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         Some(_) => tracing::info!(%node_id, redis = %config::redact_url(&config.redis_url), "herald node started (cluster mode)"),
     }
     let drain_timeout = Duration::from_secs(config.timing.shutdown_timeout_secs);
-    let control = NodeControl { handle: server.handle(), chat, draining, liveness, drain_timeout };
+    let control = NodeControl { handle: server.handle(), chat, draining, liveness, drain_timeout, scheduler };
     Ok(Node { server, control })
 }
 

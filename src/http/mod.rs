@@ -11,6 +11,7 @@ mod extract;
 mod health;
 mod messages;
 mod moderation;
+mod reminders;
 mod timing;
 mod user_lifecycle;
 mod users;
@@ -70,7 +71,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/messages/{id}", web::delete().to(messages::delete))
         .route("/messages/{id}/reaction", web::post().to(messages::react))
         .route("/messages/{id}/reaction/{type}", web::delete().to(messages::unreact))
-        .route("/messages/{id}/reactions", web::get().to(messages::reactions));
+        .route("/messages/{id}/reactions", web::get().to(messages::reactions))
+        .route("/messages/{id}/reminders", web::post().to(reminders::create))
+        .route("/messages/{id}/reminders", web::patch().to(reminders::update))
+        .route("/messages/{id}/reminders", web::delete().to(reminders::delete))
+        .route("/reminders/query", web::post().to(reminders::query));
     for version in ["/v0.3", "/v1"] {
         conversations::mount(cfg, version);
     }

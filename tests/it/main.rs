@@ -22,6 +22,7 @@ mod messages;
 mod mutes;
 mod presence;
 mod reactions;
+mod reminders;
 mod rest;
 mod slow_consumer;
 mod user_events;

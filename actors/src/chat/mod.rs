@@ -8,7 +8,7 @@
 //! - [`message_views`]: JSON shapes of messages and reactions,
 //! - [`users`], [`channel_types`], [`channels`], [`members`], [`events`], [`connections`],
 //!   [`conversations`], [`messages`], [`reactions`]: one family of operations each;
-//! - [`bans`], [`mutes`], [`flags`], [`user_lifecycle`] (deactivate, reactivate, delete): moderation, with
+//! - [`bans`], [`mutes`], [`flags`], [`reminders`], [`user_lifecycle`] (deactivate, reactivate, delete): moderation, with
 //!   the helpers they share in [`moderation`].
 
 pub mod access;
@@ -25,6 +25,7 @@ pub mod messages;
 pub mod moderation;
 pub mod mutes;
 pub mod reactions;
+pub mod reminders;
 pub mod user_lifecycle;
 pub mod users;
 pub mod views;

@@ -1,5 +1,6 @@
 //! Moderation across nodes: user.banned to watchers and the banned user on different nodes, the
-//! ban enforced by every node; a deactivation closes the user's connections on every node.
+//! ban enforced by every node; a deactivation closes the user's connections on every node; a due
+//! reminder fires exactly once with three nodes polling.
 
 use super::Cluster;
 use crate::support::*;
@@ -62,5 +63,39 @@ async fn deactivation_closes_the_users_connections_on_every_node() {
     }
     let mut refused = n0.connect_raw(&bob, &n0.user_token(&bob), json!({"user_id": bob, "user_details": {"id": bob}})).await;
     assert_eq!(refused.next_json().await.expect("error frame")["error"]["code"], 17);
+    cluster.stop().await;
+}
+
+#[actix_web::test]
+async fn a_due_reminder_fires_exactly_once_with_three_nodes() {
+    let cluster = Cluster::start(3).await;
+    let [n0, n1, n2] = [&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]];
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let (_, cid) = n0.messaging_room(&[&alice, &bob]).await;
+    let first = n0.post_text(&cid, &bob, "first").await["id"].as_str().unwrap().to_owned();
+    let second = n0.post_text(&cid, &bob, "second").await["id"].as_str().unwrap().to_owned();
+    let mut a0 = n0.connect(&alice).await;
+    let mut a2 = n2.connect(&alice).await;
+    // created through different nodes; every node polls the schedule
+    let at = |ms| crate::reminders::in_ms(ms);
+    let r = n1.server("POST", &format!("/messages/{first}/reminders"), Some(json!({"user_id": alice, "remind_at": at(400)}))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = n2.server("POST", &format!("/messages/{second}/reminders"), Some(json!({"user_id": alice, "remind_at": at(1_600)}))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    for ws in [&mut a0, &mut a2] {
+        let ev = ws.event("notification.reminder_due").await;
+        assert_eq!(ev["message_id"], first.as_str());
+        // by the time the second is due every node has polled several times: no second copy
+        loop {
+            let ev = ws.event("notification.reminder_due").await;
+            assert_ne!(ev["message_id"], first.as_str(), "fired twice: {ev}");
+            if ev["message_id"] == second.as_str() {
+                break;
+            }
+        }
+    }
+    for ws in [a0, a2] {
+        ws.close().await;
+    }
     cluster.stop().await;
 }
