@@ -7,6 +7,7 @@ mod channel_types;
 mod channels;
 mod conversations;
 mod events;
+mod exports;
 mod extract;
 mod health;
 mod messages;
@@ -65,6 +66,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/channels/{type}/{id}", web::patch().to(channels::partial_update))
         .route("/channels/{type}/{id}", web::delete().to(channels::delete))
         .route("/tasks/{id}", web::get().to(channels::task))
+        .route("/export_channels", web::post().to(exports::export_channels))
+        .route("/export_channels/{id}", web::get().to(channels::task))
+        .route("/export/users", web::post().to(exports::export_users))
+        .route("/exports/{task}/{file}", web::get().to(exports::file))
         .route("/messages/{id}", web::get().to(messages::get))
         .route("/messages/{id}", web::post().to(messages::update))
         .route("/messages/{id}", web::put().to(messages::partial_update))

@@ -14,6 +14,7 @@ mod bench;
 mod channel_events;
 mod channels;
 mod conversations;
+mod exports;
 mod flags;
 mod frames;
 mod lifecycle;

@@ -8,7 +8,7 @@
 //! - [`message_views`]: JSON shapes of messages and reactions,
 //! - [`users`], [`channel_types`], [`channels`], [`members`], [`events`], [`connections`],
 //!   [`conversations`], [`messages`], [`reactions`]: one family of operations each;
-//! - [`bans`], [`mutes`], [`flags`], [`reminders`], [`user_lifecycle`] (deactivate, reactivate, delete): moderation, with
+//! - [`bans`], [`mutes`], [`flags`], [`reminders`], [`exports`], [`user_lifecycle`] (deactivate, reactivate, delete): moderation, with
 //!   the helpers they share in [`moderation`].
 
 pub mod access;
@@ -18,6 +18,7 @@ pub mod channels;
 pub mod connections;
 pub mod conversations;
 pub mod events;
+pub mod exports;
 pub mod flags;
 pub mod members;
 pub mod message_views;
