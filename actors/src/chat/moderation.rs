@@ -57,7 +57,7 @@ pub(crate) fn timeout_field(body: &JsonMap, key: &str) -> ChatResult<Option<f64>
     };
     match minutes {
         Some(m) if m > 0.0 && m.is_finite() => Ok(Some(m)),
-        Some(m) if m == 0.0 => Ok(None),
+        Some(0.0) => Ok(None),
         _ => Err(ChatError::input(format!("{key} must be a positive number of minutes"))),
     }
 }
