@@ -162,6 +162,9 @@ async fn a_ban_with_a_timeout_ends_by_itself() {
     }
     let r = node.server("GET", "/query_banned_users", None).await;
     assert!(!r.body["bans"].as_array().unwrap().iter().any(|b| b["user"]["id"] == bob.as_str()), "expired bans are not listed");
+    let r =
+        node.server("GET", &format!("/users?payload={}", urlencode(&json!({"filter_conditions": {"id": bob}}).to_string())), None).await;
+    assert_eq!(r.body["users"][0]["banned"], false, "the user is no longer marked banned: {}", r.body);
     node.stop().await;
 }
 

@@ -73,6 +73,10 @@ async fn deactivate_tells_then_closes_and_refuses_and_reactivate_restores() {
     let frame = refused.next_json().await.expect("error frame");
     assert_eq!(frame["error"]["code"], 17, "{frame}");
     assert_eq!(refused.closed().await, Some(1000));
+    // nor act through REST with its token
+    let (kind, room) = cid.split_once(':').unwrap();
+    let r = node.as_user(&bob, "POST", &format!("/channels/{kind}/{room}/message"), Some(json!({"message": {"text": "ghost"}}))).await;
+    assert_eq!((r.status, r.body["code"].clone()), (403, json!(17)), "{}", r.body);
 
     let r = node.server("POST", &format!("/users/{bob}/reactivate"), Some(json!({"restore_messages": true, "created_by_id": alice}))).await;
     assert_eq!(r.status, 201, "{}", r.body);

@@ -132,6 +132,9 @@ impl Chat {
             if ban.active() {
                 return Err(ChatError::forbidden(format!("{action} failed with error: \"user '{user_id}' is banned{scope}\"")));
             }
+            if ban.channel_cid.is_none() {
+                self.clear_expired_ban_flag(user_id, &ban).await?;
+            }
         }
         Ok(())
     }
@@ -188,6 +191,23 @@ impl Chat {
             out.push(Value::Object(obj));
         }
         Ok(out)
+    }
+
+    /// Clears the user's `banned` once a global ban has run out (unless a newer ban set it).
+    async fn clear_expired_ban_flag(&self, user_id: &str, ban: &Ban) -> ChatResult<()> {
+        let expires = ban.expires.clone();
+        self.store()
+            .update_user(user_id, &|current| {
+                let u = current?;
+                (u.banned && u.ban_expires == expires).then(|| {
+                    let mut u = u.clone();
+                    u.banned = false;
+                    u.ban_expires = None;
+                    u
+                })
+            })
+            .await?;
+        Ok(())
     }
 
     /// Server-side calls and admins only.
