@@ -43,6 +43,7 @@ pub struct NodeControl {
     drain_timeout: Duration,
     /// The unread-message reminder loop (stopped with the node).
     reminders: Arc<Option<herald_actors::chat::unread_reminders::UnreadReminderTask>>,
+    scheduler: actix::Addr<herald_actors::scheduler::ReminderScheduler>,
 }
 
 impl NodeControl {
@@ -66,6 +67,7 @@ impl NodeControl {
             self.wait_for_sessions_to_end().await;
             liveness.goodbye().await;
         }
+        self.scheduler.do_send(herald_actors::scheduler::StopScheduler);
         self.handle.stop(true).await;
     }
 
@@ -82,6 +84,9 @@ impl NodeControl {
         tracing::warn!("sessions still open at the end of the shutdown timeout");
     }
 }
+
+/// How often every node polls the Store for due message reminders.
+const REMINDER_POLL: Duration = Duration::from_millis(250);
 
 /// Starts a node on `listener` with `config` (which must carry an API secret). Must be called
 /// inside an actix system.
@@ -106,6 +111,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         max_channel_messages: config.limits.max_channel_messages,
     };
     let chat = Chat::new(store, bus, registry, link, metrics.clone(), limits);
+    let scheduler = herald_actors::scheduler::ReminderScheduler::start(chat.clone(), REMINDER_POLL);
     let node_timeout = Duration::from_secs(config.cluster.node_timeout_secs);
     let redis_timeout = Duration::from_millis(config.cluster.redis_timeout_ms);
     let liveness = cluster_store.map(|store| cluster::liveness::Liveness::start(store, chat.clone(), node_timeout, redis_timeout));
@@ -153,7 +159,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
     }
     let drain_timeout = Duration::from_secs(config.timing.shutdown_timeout_secs);
     let reminders = Arc::new(chat.start_unread_reminders(Duration::from_secs(unread_reminder_secs)));
-    let control = NodeControl { handle: server.handle(), chat, draining, liveness, drain_timeout, reminders };
+    let control = NodeControl { handle: server.handle(), chat, draining, liveness, drain_timeout, scheduler, reminders };
     Ok(Node { server, control })
 }
 

@@ -24,7 +24,7 @@
 //!   heartbeats.
 //!
 //! Topics: `p.ch.{cid}`, `p.user.{id}`, `p.node.{id}`. A publication is `ROUTE\nFRAME`: the
-//! route header (`W`, `U`, `U{cid}`, `P`, `PO`, `N`) then the event bytes exactly as encoded
+//! route header (`W`, `U`, `U{cid}`, `P`, `PO`, `N`, `D`) then the event bytes exactly as encoded
 //! once by the publishing node (JSON never contains a raw newline).
 
 use bytes::Bytes;
@@ -89,6 +89,7 @@ pub fn encode_publication(route: &Route, frame: &str) -> Vec<u8> {
         Route::Presence { own: false } => "P".to_owned(),
         Route::Presence { own: true } => "PO".to_owned(),
         Route::Node => "N".to_owned(),
+        Route::Disconnect => "D".to_owned(),
     };
     let mut out = Vec::with_capacity(header.len() + 1 + frame.len());
     out.extend_from_slice(header.as_bytes());
@@ -107,6 +108,7 @@ pub fn decode_publication(payload: Bytes) -> Option<(Route, ByteString)> {
         "P" => Route::Presence { own: false },
         "PO" => Route::Presence { own: true },
         "N" => Route::Node,
+        "D" => Route::Disconnect,
         h => Route::UserConnections { skip_watching: Some(Arc::from(h.strip_prefix('U')?)) },
     };
     let frame = ByteString::try_from(payload.slice(newline + 1..)).ok()?;
@@ -138,6 +140,7 @@ mod tests {
             Route::Presence { own: false },
             Route::Presence { own: true },
             Route::Node,
+            Route::Disconnect,
         ];
         for route in routes {
             let bytes = encode_publication(&route, r#"{"type":"x","text":"a\nb"}"#);

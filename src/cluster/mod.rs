@@ -15,6 +15,7 @@ pub mod liveness;
 pub mod messages;
 pub mod nodes;
 pub mod reads;
+pub mod records;
 pub mod scripts;
 pub mod store;
 

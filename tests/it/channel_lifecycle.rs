@@ -188,6 +188,16 @@ async fn channel_mutes_go_to_the_users_connections_and_into_me() {
     assert_eq!(again.handshake["me"]["channel_mutes"][0]["channel"]["cid"], cid.as_str());
     let mark = node.channel_barrier(&cid, &alice).await;
     a.assert_none_before(&mark, &["channel.muted", "notification.channel_mutes_updated"]).await;
+    // user mutes and channel mutes travel together in `me`
+    let r = node.as_user(&bob, "POST", "/moderation/mute", Some(json!({ "target_id": alice }))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let note = b.event("notification.mutes_updated").await;
+    assert_eq!(note["me"]["channel_mutes"][0]["channel"]["cid"], cid.as_str(), "{note}");
+    assert_eq!(note["me"]["mutes"].as_array().map(Vec::len), Some(1));
+    let both = node.connect(&bob).await;
+    assert_eq!(both.handshake["me"]["mutes"].as_array().map(Vec::len), Some(1));
+    assert_eq!(both.handshake["me"]["channel_mutes"].as_array().map(Vec::len), Some(1));
+    both.close().await;
 
     let r = node.server("POST", "/moderation/unmute/channel", Some(json!({ "channel_cids": [cid], "user_id": bob }))).await;
     assert_eq!(r.status, 201, "{}", r.body);

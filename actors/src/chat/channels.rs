@@ -74,7 +74,13 @@ impl Chat {
     /// The acting user: the token's user, or for a server call the user the body names (if any).
     pub async fn acting_user(&self, caller: &Caller, named: Option<String>) -> ChatResult<Option<User>> {
         match caller {
-            Caller::User(id) => Ok(Some(self.ensure_user(id).await?)),
+            Caller::User(id) => {
+                let user = self.ensure_user(id).await?;
+                if user.deactivated_at.is_some() || user.deleted_at.is_some() {
+                    return Err(ChatError::forbidden(format!("user {id:?} is deactivated or deleted")));
+                }
+                Ok(Some(user))
+            }
             Caller::Server => match named {
                 Some(id) => Ok(Some(self.ensure_user(&id).await?)),
                 None => Ok(None),

@@ -249,7 +249,7 @@ impl Chat {
             self.store().put_channel_mute(&mute).await?;
             mutes.push(self.channel_mute_json(&mute, &user, l).await?);
         }
-        self.announce_mutes(&user, &loaded, &mutes, "channel.muted").await?;
+        self.announce_channel_mutes(&user, &loaded, &mutes, "channel.muted").await?;
         let mut out = JsonMap::new();
         if mutes.len() == 1 {
             out.insert("channel_mute".into(), mutes[0].clone());
@@ -270,7 +270,7 @@ impl Chat {
                 None => Value::Null,
             });
         }
-        self.announce_mutes(&user, &loaded, &mutes, "channel.unmuted").await
+        self.announce_channel_mutes(&user, &loaded, &mutes, "channel.unmuted").await
     }
 
     /// The muting user and the channels named (each must exist and be readable by the user).
@@ -296,7 +296,7 @@ impl Chat {
     /// the new `me`, all to the user's own connections.
     /// `mutes[i]` (the mute as [`Self::channel_mute_json`] renders it, or null) goes in the
     /// channel event of `loaded[i]` as `mute`, like Stream's webhook payload.
-    async fn announce_mutes(&self, user: &User, loaded: &[Loaded], mutes: &[Value], kind: &str) -> ChatResult<()> {
+    async fn announce_channel_mutes(&self, user: &User, loaded: &[Loaded], mutes: &[Value], kind: &str) -> ChatResult<()> {
         for (l, mute) in loaded.iter().zip(mutes) {
             let mut event = channel_event(kind, &l.channel);
             event.insert("user".into(), user_json(user));

@@ -99,6 +99,7 @@ impl Chat {
         if standing.loaded.channel.frozen && !access.can_moderate() {
             return Err(ChatError::frozen(cid, "send messages"));
         }
+        self.check_not_banned(&author.id, cid, "SendMessage").await?;
         let id = match &input.id {
             Some(id) if valid_id(id) => id.clone(),
             Some(id) => return Err(ChatError::input(format!("message.id {id:?} must be 1 to 255 characters without spaces or '/'"))),

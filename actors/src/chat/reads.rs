@@ -19,10 +19,14 @@ use herald_proto::JsonMap;
 use serde_json::Value;
 
 impl Chat {
-    /// What `me` carries of the user's own state: the unread totals and `channel_mutes`.
+    /// What `me` carries of the user's own state: the unread totals, `channel_mutes` and
+    /// `mutes` (handshake, notification.mutes_updated / channel_mutes_updated, own_user).
     pub async fn me_fields(&self, user_id: &str) -> ChatResult<JsonMap> {
         let mut out = self.unread_fields(user_id).await?;
         out.insert("channel_mutes".into(), self.channel_mutes_json(user_id).await?.into());
+        if let Some(user) = self.store().get_user(user_id).await? {
+            out.insert("mutes".into(), self.mutes_of(&user).await?.into());
+        }
         Ok(out)
     }
 

@@ -48,6 +48,8 @@ struct EventList {
 #[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
+    /// Moderation records and schedules ([`super::records::RecordStore`]).
+    records: super::memory_records::Records,
 }
 
 impl MemoryStore {
@@ -61,6 +63,10 @@ impl MemoryStore {
             }
         }
         store
+    }
+
+    pub(super) fn records(&self) -> &super::memory_records::Records {
+        &self.records
     }
 
     pub(super) fn lock(&self) -> MutexGuard<'_, State> {

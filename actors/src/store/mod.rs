@@ -12,11 +12,14 @@ pub mod lifecycle;
 mod memory;
 mod memory_lifecycle;
 mod memory_reads;
+mod memory_records;
 pub mod reads;
+pub mod records;
 
 pub use lifecycle::LifecycleStore;
 pub use memory::MemoryStore;
 pub use reads::ReadStore;
+pub use records::{RecordStore, RecordUpdate};
 
 use async_trait::async_trait;
 use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
@@ -55,7 +58,7 @@ pub struct WatchChange {
 }
 
 #[async_trait]
-pub trait Store: ReadStore + LifecycleStore + Send + Sync + 'static {
+pub trait Store: ReadStore + LifecycleStore + RecordStore + Send + Sync + 'static {
     // users
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
     /// The users that exist among `ids`, in the order of `ids`.

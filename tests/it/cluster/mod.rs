@@ -9,6 +9,7 @@ mod faults;
 mod forwarding;
 mod liveness;
 mod messages;
+mod moderation;
 mod reads;
 mod unread_reminders;
 
