@@ -2,12 +2,15 @@
 //! message order (`p:msgord:{cid}`, records in `p:msgs`); hidden channels are two sets kept
 //! together (`p:hidden:{cid}` users, `p:uhidden:{user}` cids), history cleared by a hide in
 //! `p:cleared:{cid}` hash user → time; channel mutes are
-//! `p:chmutes:{user}` hash cid → mute JSON.
+//! `p:chmutes:{user}` hash cid → mute JSON. A member update is the store's compare-and-set on
+//! `p:members:{cid}`.
 
 use super::scripts;
 use super::store::{decode, encode, RedisStore};
 use async_trait::async_trait;
+use herald_actors::store::lifecycle::MemberUpdate;
 use herald_actors::store::{LifecycleStore, StoreResult};
+use herald_proto::channel::MemberRecord;
 use herald_proto::lifecycle::ChannelMute;
 use redis::AsyncCommands;
 
@@ -54,6 +57,14 @@ impl LifecycleStore for RedisStore {
     async fn history_cleared_at(&self, cid: &str, user_id: &str) -> StoreResult<Option<String>> {
         let key = self.key("cleared", cid);
         self.run(|mut c| async move { c.hget(key, user_id).await }).await
+    }
+
+    async fn update_member(&self, cid: &str, user_id: &str, f: MemberUpdate<'_>) -> StoreResult<Option<(MemberRecord, MemberRecord)>> {
+        let hash = self.key("members", cid);
+        match self.swap_field(&hash, user_id, &|current: Option<&MemberRecord>| f(current?)).await? {
+            (Some(before), Some(after)) => Ok(Some((before, after))),
+            _ => Ok(None),
+        }
     }
 
     async fn put_channel_mute(&self, mute: &ChannelMute) -> StoreResult<()> {

@@ -82,3 +82,21 @@ async fn partial_member_update_sets_and_unsets_custom_data() {
     c_idle.close().await;
     node.stop().await;
 }
+
+#[actix_web::test]
+async fn concurrent_partial_member_updates_are_all_kept() {
+    let node = spawn_node().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let (_, cid) = node.messaging_room(&[&alice, &bob]).await;
+    let member_path = path(&cid, &format!("/member/{bob}"));
+    let updates = (0..20).map(|i| node.server("PATCH", &member_path, Some(json!({"set": {format!("k{i}"): i}}))));
+    for r in futures_util::future::join_all(updates).await {
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = node.as_user(&alice, "POST", &path(&cid, "/query"), Some(json!({"state": true}))).await;
+    let member = r.body["members"].as_array().unwrap().iter().find(|m| m["user_id"] == bob.as_str()).unwrap().clone();
+    for i in 0..20 {
+        assert_eq!(member[format!("k{i}")], i, "k{i} lost: {member}");
+    }
+    node.stop().await;
+}

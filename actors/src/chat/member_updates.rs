@@ -4,6 +4,7 @@
 //! notification.invite_accepted / invite_rejected to the invitee's connections not watching),
 //! and partial member updates (custom member data `set`/`unset` → member.updated to watchers).
 //! Called from channel creation and `update_channel` ([`super::members`]) and the member route.
+//! Answers and partial updates change the member record atomically (`update_member`).
 
 use super::channels::Loaded;
 use super::views::member_json;
@@ -62,21 +63,28 @@ impl Chat {
     pub(crate) async fn respond_invite(&self, loaded: &Loaded, user: Option<&User>, accept: bool) -> ChatResult<()> {
         let cid = loaded.channel.cid.as_str();
         let user = user.ok_or_else(|| ChatError::input("accepting or rejecting an invite needs a user (user_id server-side)"))?;
-        let member = self.store().get_member(cid, &user.id).await?;
-        let Some(mut member) = member.filter(|m| m.invited) else {
-            return Err(ChatError::input(format!("user {:?} has no invite to channel {cid}", user.id)));
-        };
-        if member.invite_accepted_at.is_some() || member.invite_rejected_at.is_some() {
-            return Err(ChatError::input(format!("user {:?} already answered the invite to channel {cid}", user.id)));
-        }
         let now = clock::now();
-        if accept {
-            member.invite_accepted_at = Some(now.clone());
-        } else {
-            member.invite_rejected_at = Some(now.clone());
-        }
-        member.updated_at = now;
-        self.store().upsert_members(cid, vec![member.clone()]).await?;
+        let pending = |m: &MemberRecord| m.invited && m.invite_accepted_at.is_none() && m.invite_rejected_at.is_none();
+        let answer = |m: &MemberRecord| {
+            pending(m).then(|| {
+                let mut m = m.clone();
+                if accept {
+                    m.invite_accepted_at = Some(now.clone());
+                } else {
+                    m.invite_rejected_at = Some(now.clone());
+                }
+                m.updated_at = now.clone();
+                m
+            })
+        };
+        let changed = self.store().update_member(cid, &user.id, &answer).await?;
+        let member = match changed {
+            Some((before, after)) if pending(&before) => after,
+            Some((before, _)) if before.invited => {
+                return Err(ChatError::input(format!("user {:?} already answered the invite to channel {cid}", user.id)))
+            }
+            _ => return Err(ChatError::input(format!("user {:?} has no invite to channel {cid}", user.id))),
+        };
         let payload = self.channel_payload(loaded).await?;
         let kind = if accept { "notification.invite_accepted" } else { "notification.invite_rejected" };
         self.announce_member(loaded, &member, Some(user), "member.updated", Some((kind, &payload))).await
@@ -106,17 +114,21 @@ impl Chat {
         if let Some(bad) = set.keys().chain(unset.iter()).find(|k| MEMBER_MANAGED_FIELDS.contains(&k.as_str())) {
             return Err(ChatError::input(format!("member field {bad:?} cannot be set or unset")));
         }
-        let mut member = self
+        let now = clock::now();
+        let change = |m: &MemberRecord| {
+            let mut m = m.clone();
+            for k in &unset {
+                m.custom.remove(k);
+            }
+            m.custom.extend(set.clone());
+            m.updated_at = now.clone();
+            Some(m)
+        };
+        let (_, member) = self
             .store()
-            .get_member(cid, &target)
+            .update_member(cid, &target, &change)
             .await?
             .ok_or_else(|| ChatError::not_found(format!("user {target:?} is not a member of channel {cid}")))?;
-        for k in &unset {
-            member.custom.remove(k);
-        }
-        member.custom.extend(set);
-        member.updated_at = clock::now();
-        self.store().upsert_members(cid, vec![member.clone()]).await?;
         let user = self.store().get_user(&target).await?;
         self.announce_member(&standing.loaded, &member, user.as_ref(), "member.updated", None).await?;
         let mut out = JsonMap::new();

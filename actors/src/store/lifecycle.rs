@@ -1,12 +1,16 @@
 //! LifecycleStore: what channel lifecycle operations keep besides the channel record — truncated
-//! history, which users hid which channels (and cleared their history), and users' channel
-//! mutes. A supertrait of
+//! history, which users hid which channels (and cleared their history), users' channel mutes,
+//! and atomic updates of one member record. A supertrait of
 //! [`super::Store`]; implemented for the [`super::MemoryStore`] (`memory_lifecycle.rs`) and the
 //! Redis store (server crate). Written and read by `chat::lifecycle`.
 
 use super::StoreResult;
 use async_trait::async_trait;
+use herald_proto::channel::MemberRecord;
 use herald_proto::lifecycle::ChannelMute;
+
+/// A member update: given the current member, the new one (None = leave as is).
+pub type MemberUpdate<'a> = &'a (dyn Fn(&MemberRecord) -> Option<MemberRecord> + Send + Sync);
 
 #[async_trait]
 pub trait LifecycleStore: Send + Sync {
@@ -24,6 +28,9 @@ pub trait LifecycleStore: Send + Sync {
     async fn clear_history(&self, cid: &str, user_id: &str, at: &str) -> StoreResult<()>;
     /// When the user last cleared the channel's history, if ever.
     async fn history_cleared_at(&self, cid: &str, user_id: &str) -> StoreResult<Option<String>>;
+    /// Atomically replaces a member with `f(current)` (invite answers, partial member updates);
+    /// returns it before and after (the same when `f` left it as is), or None for a non-member.
+    async fn update_member(&self, cid: &str, user_id: &str, f: MemberUpdate<'_>) -> StoreResult<Option<(MemberRecord, MemberRecord)>>;
     /// Adds or replaces a user's mute of a channel.
     async fn put_channel_mute(&self, mute: &ChannelMute) -> StoreResult<()>;
     /// Removes a user's mute of a channel; the mute when there was one.

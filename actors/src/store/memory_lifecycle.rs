@@ -1,9 +1,11 @@
 //! [`LifecycleStore`] for the [`MemoryStore`]: truncates, hidden channels and channel mutes in
 //! the store's one map, under its lock (nothing awaits while it is held).
 
+use super::lifecycle::MemberUpdate;
 use super::memory::MemoryStore;
 use super::{LifecycleStore, StoreResult};
 use async_trait::async_trait;
+use herald_proto::channel::MemberRecord;
 use herald_proto::lifecycle::ChannelMute;
 
 #[async_trait]
@@ -52,6 +54,16 @@ impl LifecycleStore for MemoryStore {
 
     async fn history_cleared_at(&self, cid: &str, user_id: &str) -> StoreResult<Option<String>> {
         Ok(self.lock().history_cleared.get(&(cid.to_owned(), user_id.to_owned())).cloned())
+    }
+
+    async fn update_member(&self, cid: &str, user_id: &str, f: MemberUpdate<'_>) -> StoreResult<Option<(MemberRecord, MemberRecord)>> {
+        let mut state = self.lock();
+        let Some(member) = state.members.get_mut(cid).and_then(|m| m.get_mut(user_id)) else { return Ok(None) };
+        let before = member.clone();
+        if let Some(new) = f(&before) {
+            *member = new;
+        }
+        Ok(Some((before, member.clone())))
     }
 
     async fn put_channel_mute(&self, mute: &ChannelMute) -> StoreResult<()> {
