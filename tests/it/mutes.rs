@@ -99,3 +99,40 @@ async fn mute_bad_input() {
     assert_eq!(code(&r), (400, 4), "{}", r.body);
     node.stop().await;
 }
+
+#[actix_web::test]
+async fn user_muted_and_unmuted_reach_the_muting_user_once_per_target_and_never_the_target() {
+    let node = spawn_node().await;
+    let (alice, bob, carol) = (uid("alice"), uid("bob"), uid("carol"));
+    node.upsert_users(&[&alice, &bob, &carol]).await;
+    let mut a = node.connect(&alice).await;
+    let mut b = node.connect(&bob).await;
+
+    let r = node.as_user(&alice, "POST", "/moderation/mute", Some(json!({"target_ids": [bob, carol]}))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut muted = Vec::new();
+    for _ in 0..2 {
+        let ev = a.event("user.muted").await;
+        assert_eq!(ev["user"]["id"], alice.as_str(), "{ev}");
+        muted.push(ev["target_user"]["id"].as_str().unwrap().to_owned());
+    }
+    muted.sort();
+    let mut expected = vec![bob.clone(), carol.clone()];
+    expected.sort();
+    assert_eq!(muted, expected);
+
+    // unmuting bob and a user alice never muted: one user.unmuted, for bob only
+    let dave = uid("dave");
+    node.upsert_users(&[&dave]).await;
+    let r = node.as_user(&alice, "POST", "/moderation/unmute", Some(json!({"target_ids": [bob, dave]}))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let ev = a.event("user.unmuted").await;
+    assert_eq!(ev["target_user"]["id"], bob.as_str(), "{ev}");
+    let mark = node.user_barrier(&alice).await;
+    a.assert_none_before(&mark, &["user.unmuted", "user.muted"]).await;
+    let mark = node.user_barrier(&bob).await;
+    b.assert_none_before(&mark, &["user.muted", "user.unmuted"]).await;
+    a.close().await;
+    b.close().await;
+    node.stop().await;
+}

@@ -4,7 +4,9 @@
 //! node sees them. A mute may have a timeout (minutes); expired mutes are dropped when read.
 //! Each change publishes `notification.mutes_updated` with the complete `me` (its `mutes`) to the
 //! muting user's connections only (seed table: "clients from the user that updated the list of
-//! mutes"). Who may: a user mutes for themselves; a server call names the user (`user_id`).
+//! mutes"). Each target muted or unmuted also gets one `user.muted` / `user.unmuted` (the webhook
+//! catalogue's events, with `user` and `target_user`) to the same connections: the muted user is
+//! never told. Who may: a user mutes for themselves; a server call names the user (`user_id`).
 
 use super::moderation::{after_minutes, expired, str_field, timeout_field, user_field, MUTES};
 use super::views::{bare_event, me_json_with, user_json};
@@ -39,7 +41,7 @@ impl Chat {
         let (user, targets) = self.mute_parties(caller, &body).await?;
         let expires = timeout_field(&body, "timeout")?.map(after_minutes);
         let now = clock::now();
-        let after = self
+        let (_, after) = self
             .update_mutes(&user.id, &|current| {
                 let mut mutes: Vec<Mute> = current.to_vec();
                 for target in &targets {
@@ -60,15 +62,31 @@ impl Chat {
             })
             .await?;
         let changed: Vec<Mute> = after.iter().filter(|m| targets.contains(&m.target_id)).cloned().collect();
-        self.announce_mutes(&user, after, changed).await
+        let outcome = self.announce_mutes(&user, after, changed).await?;
+        self.announce_targets("user.muted", &user, &targets).await?;
+        Ok(outcome)
     }
 
     /// `POST /moderation/unmute`: `target_ids` (or `target_id`).
     pub async fn unmute_users(&self, caller: &Caller, body: JsonMap) -> ChatResult<MuteOutcome> {
         let (user, targets) = self.mute_parties(caller, &body).await?;
-        let after =
+        let (before, after) =
             self.update_mutes(&user.id, &|current| current.iter().filter(|m| !targets.contains(&m.target_id)).cloned().collect()).await?;
-        self.announce_mutes(&user, after, Vec::new()).await
+        let unmuted: Vec<String> = before.into_iter().map(|m| m.target_id).filter(|t| targets.contains(t)).collect();
+        let outcome = self.announce_mutes(&user, after, Vec::new()).await?;
+        self.announce_targets("user.unmuted", &user, &unmuted).await?;
+        Ok(outcome)
+    }
+
+    /// One `kind` event (`user.muted` / `user.unmuted`) per target to the muting user's connections.
+    async fn announce_targets(&self, kind: &str, user: &User, targets: &[String]) -> ChatResult<()> {
+        for target in self.store().get_users(targets).await? {
+            let mut event = bare_event(kind);
+            event.insert("user".into(), user_json(user));
+            event.insert("target_user".into(), user_json(&target));
+            self.publish_to_user(&user.id, None, &event).await?;
+        }
+        Ok(())
     }
 
     /// A user's current mutes as `me.mutes` shows them (`[{user, target, created_at, …}]`).
@@ -89,16 +107,17 @@ impl Chat {
         Ok(decode(record.as_ref()).into_iter().filter(|m| !expired(m.expires.as_deref())).collect())
     }
 
-    /// Replaces a user's mutes with `f(current, unexpired)`; returns them afterwards.
-    async fn update_mutes(&self, user_id: &str, f: &(dyn Fn(&[Mute]) -> Vec<Mute> + Send + Sync)) -> ChatResult<Vec<Mute>> {
-        let (_, after) = self
+    /// Replaces a user's mutes with `f(current, unexpired)`; returns them before and afterwards.
+    async fn update_mutes(&self, user_id: &str, f: &(dyn Fn(&[Mute]) -> Vec<Mute> + Send + Sync)) -> ChatResult<(Vec<Mute>, Vec<Mute>)> {
+        let (before, after) = self
             .store()
             .update_record(MUTES, user_id, &|current| {
                 let live: Vec<Mute> = decode(current).into_iter().filter(|m| !expired(m.expires.as_deref())).collect();
                 serde_json::to_value(f(&live)).ok()
             })
             .await?;
-        Ok(decode(after.as_ref()))
+        let live_before = decode(before.as_ref()).into_iter().filter(|m| !expired(m.expires.as_deref())).collect();
+        Ok((live_before, decode(after.as_ref())))
     }
 
     /// The muting user and the targets (each must exist).
