@@ -43,6 +43,9 @@ pub struct NodeControl {
     liveness: Option<cluster::liveness::Liveness>,
     drain_timeout: Duration,
     webhooks: webhooks::Webhooks,
+    /// The unread-message reminder loop (stopped with the node).
+    reminders: Arc<Option<herald_actors::chat::unread_reminders::UnreadReminderTask>>,
+    scheduler: actix::Addr<herald_actors::scheduler::ReminderScheduler>,
 }
 
 impl NodeControl {
@@ -56,6 +59,9 @@ impl NodeControl {
     /// says goodbye once its connections are cleaned up, then the HTTP server stops.
     pub async fn shutdown(&self) {
         self.set_draining();
+        if let Some(reminders) = self.reminders.as_ref() {
+            reminders.stop();
+        }
         let closed =
             self.chat.registry().send(CloseAll { code: herald_proto::close::SHUTDOWN, reason: "node shutting down" }).await.unwrap_or(0);
         tracing::info!(closed, "closed client sockets for shutdown");
@@ -64,6 +70,7 @@ impl NodeControl {
             liveness.goodbye().await;
         }
         self.webhooks.stop().await;
+        self.scheduler.do_send(herald_actors::scheduler::StopScheduler);
         self.handle.stop(true).await;
     }
 
@@ -80,6 +87,9 @@ impl NodeControl {
         tracing::warn!("sessions still open at the end of the shutdown timeout");
     }
 }
+
+/// How often every node polls the Store for due message reminders.
+const REMINDER_POLL: Duration = Duration::from_millis(250);
 
 /// Starts a node on `listener` with `config` (which must carry an API secret). Must be called
 /// inside an actix system.
@@ -113,6 +123,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         None => Arc::new(webhooks::queue::MemoryQueue::new(config.webhooks.dead_letters_kept)),
     };
     let webhooks = webhooks::Webhooks::start(&chat, &config, webhook_queue);
+    let scheduler = herald_actors::scheduler::ReminderScheduler::start(chat.clone(), REMINDER_POLL);
     let node_timeout = Duration::from_secs(config.cluster.node_timeout_secs);
     let redis_timeout = Duration::from_millis(config.cluster.redis_timeout_ms);
     let liveness = cluster_store.map(|store| cluster::liveness::Liveness::start(store, chat.clone(), node_timeout, redis_timeout));
@@ -137,6 +148,7 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         webhooks: webhooks.clone(),
     });
     let max_body = config.limits.max_body_bytes;
+    let unread_reminder_secs = config.timing.unread_reminder_secs;
     let user_timeout = Duration::from_secs(config.timing.client_timeout_secs);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -160,7 +172,8 @@ pub fn run(listener: TcpListener, config: Config) -> anyhow::Result<Node> {
         Some(_) => tracing::info!(%node_id, redis = %config::redact_url(&config.redis_url), "herald node started (cluster mode)"),
     }
     let drain_timeout = Duration::from_secs(config.timing.shutdown_timeout_secs);
-    let control = NodeControl { handle: server.handle(), chat, draining, liveness, drain_timeout, webhooks };
+    let reminders = Arc::new(chat.start_unread_reminders(Duration::from_secs(unread_reminder_secs)));
+    let control = NodeControl { handle: server.handle(), chat, draining, liveness, drain_timeout, scheduler, reminders, webhooks };
     Ok(Node { server, control })
 }
 

@@ -11,6 +11,8 @@
 //!   to its watchers with `try_send`.
 //! - [`user::UserActor`], one per user with local connections or local presence subscribers:
 //!   fans user-targeted publications out to that user's sessions, or to presence subscribers.
+//! - [`scheduler::ReminderScheduler`], one per node: polls the Store for due message reminders
+//!   and has [`chat::Chat`] fire them (claimed atomically: once per reminder over all nodes).
 //! - [`link::NodeLink`] (not an actor): watch/unwatch/follow commands for a connection that
 //!   lives on another node, as request and reply over the bus.
 //!
@@ -30,6 +32,7 @@ pub mod link;
 pub mod metrics;
 pub mod outbound;
 pub mod registry;
+pub mod scheduler;
 pub mod session;
 pub mod store;
 pub mod user;

@@ -62,6 +62,11 @@ counters! {
     /// Cluster: times this node made Redis agree with its live connections (after its start,
     /// an outage, or a loss of its records).
     node_reconciliations,
+    /// `user.unread_message_reminder` events this node sent (each user once per unread period
+    /// over every node).
+    unread_reminders_sent,
+    /// Passes of this node's unread-reminder loop (each looks at every due user once).
+    unread_reminder_passes,
     /// Webhooks: deliveries queued (one per event and endpoint).
     webhook_jobs_queued,
     /// Webhooks: events dropped because this node's webhook intake queue was full.

@@ -7,7 +7,7 @@
 use crate::bus::Route;
 use crate::inbox::Inbox;
 use crate::metrics::Metrics;
-use crate::session::Deliver;
+use crate::session::{Control, Deliver};
 use crate::ConnId;
 use actix::prelude::*;
 use bytestring::ByteString;
@@ -102,6 +102,20 @@ impl Handler<UserFanout> for UserActor {
                 self.followers.retain(|conn, inbox| {
                     (own && sessions.contains_key(conn)) || inbox.offer(Deliver { frame: frame.clone(), skip_watching: None }, metrics)
                 });
+            }
+            Route::Disconnect => {
+                // followers hear it; the user's own sessions get it, then are closed (one mailbox
+                // per session: the frame is written before the close)
+                let sessions = &self.sessions;
+                self.followers.retain(|conn, inbox| {
+                    sessions.contains_key(conn) || inbox.offer(Deliver { frame: frame.clone(), skip_watching: None }, metrics)
+                });
+                for inbox in self.sessions.values() {
+                    inbox.offer(Deliver { frame: frame.clone(), skip_watching: None }, metrics);
+                    inbox
+                        .control
+                        .do_send(Control::Kick { code: herald_proto::close::REJECTED, reason: "the user was deactivated or deleted" });
+                }
             }
             Route::Watchers | Route::Node => {} // not user-topic routes
         }

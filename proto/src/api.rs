@@ -118,6 +118,13 @@ pub struct UpdateChannelRequest {
     pub add_moderators: Vec<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub demote_moderators: Vec<String>,
+    /// Users to invite (ids or member objects): members with `invited`, pending a response.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub invites: Vec<Value>,
+    #[serde(default)]
+    pub accept_invite: Option<bool>,
+    #[serde(default)]
+    pub reject_invite: Option<bool>,
     #[serde(default)]
     pub data: Option<JsonMap>,
     #[serde(default)]

@@ -173,6 +173,9 @@ pub struct ChannelRecord {
     pub frozen: bool,
     #[serde(default)]
     pub disabled: bool,
+    /// When the history was last truncated (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated_at: Option<String>,
     /// Custom data (flattened into `channel` on the wire).
     #[serde(default)]
     pub custom: JsonMap,
@@ -188,6 +191,7 @@ pub const CHANNEL_MANAGED_FIELDS: &[&str] = &[
     "created_at",
     "updated_at",
     "deleted_at",
+    "truncated_at",
     "members",
     "member_count",
     "config",
@@ -212,6 +216,13 @@ pub struct MemberRecord {
     pub shadow_banned: bool,
     #[serde(default)]
     pub notifications_muted: bool,
+    /// Invited (not added): pending until accepted or rejected.
+    #[serde(default)]
+    pub invited: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_accepted_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_rejected_at: Option<String>,
     #[serde(default)]
     pub custom: JsonMap,
 }

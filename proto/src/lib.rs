@@ -8,6 +8,7 @@
 //! - [`user`], [`channel`]: the records herald stores and returns,
 //! - [`message`]: messages and reactions, their request bodies and input rules,
 //! - [`read`]: read state (last read, unread counts) per channel member,
+//! - [`lifecycle`]: channel mutes and the truncate / hide / mute request bodies,
 //! - [`connect`]: the `json` payload of `GET /connect`,
 //! - [`conversation`]: the rules of Vonage-style conversation custom events,
 //! - [`frame`]: how an inbound socket text frame is classified.
@@ -25,6 +26,7 @@ pub mod conversation;
 pub mod error;
 pub mod event_type;
 pub mod frame;
+pub mod lifecycle;
 pub mod limits;
 pub mod message;
 pub mod read;

@@ -25,6 +25,8 @@ pub const MANAGED_FIELDS: &[&str] = &[
     "deactivated_at",
     "deleted_at",
     "anon",
+    "ban_expires",
+    "shadow_banned",
 ];
 
 /// A stored user.
@@ -44,6 +46,15 @@ pub struct User {
     pub banned: bool,
     #[serde(default)]
     pub invisible: bool,
+    /// When a global ban with a timeout ends (moderation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ban_expires: Option<String>,
+    /// Set while the user is deactivated: no connections, no messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivated_at: Option<String>,
+    /// Set once the user is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
     #[serde(flatten)]
     pub custom: JsonMap,
 }
@@ -113,6 +124,9 @@ impl User {
             online: false,
             banned: false,
             invisible: input.invisible.unwrap_or(false),
+            ban_expires: None,
+            deactivated_at: None,
+            deleted_at: None,
             custom: input.custom,
         }
     }

@@ -15,12 +15,16 @@
 //!   `p:msgord:{cid}` sorted set of the channel's message ids scored by arrival;
 //!   `p:msgseq:{cid}` the last arrival number given.
 //! - Read state: `p:reads:{cid}` hash user → `{last_read, last_read_message_id}` JSON;
-//!   `p:unread:{cid}` hash user → unread messages.
+//!   `p:unread:{cid}` hash user → unread messages; `p:unreadq` sorted set of users waiting for
+//!   an unread-message reminder, scored by their first unread message's time (ms).
+//! - Lifecycle: `p:hidden:{cid}` set of users who hid it; `p:uhidden:{user}` set of cids the
+//!   user hid; `p:cleared:{cid}` hash user → when they cleared its history;
+//!   `p:chmutes:{user}` hash cid → channel mute JSON.
 //! - Nodes: `p:nodes` set of node ids; `p:alive:{node}` string that expires unless the node
 //!   heartbeats.
 //!
 //! Topics: `p.ch.{cid}`, `p.user.{id}`, `p.node.{id}`. A publication is `ROUTE\nFRAME`: the
-//! route header (`W`, `U`, `U{cid}`, `P`, `PO`, `N`) then the event bytes exactly as encoded
+//! route header (`W`, `U`, `U{cid}`, `P`, `PO`, `N`, `D`) then the event bytes exactly as encoded
 //! once by the publishing node (JSON never contains a raw newline).
 
 use bytes::Bytes;
@@ -85,6 +89,7 @@ pub fn encode_publication(route: &Route, frame: &str) -> Vec<u8> {
         Route::Presence { own: false } => "P".to_owned(),
         Route::Presence { own: true } => "PO".to_owned(),
         Route::Node => "N".to_owned(),
+        Route::Disconnect => "D".to_owned(),
     };
     let mut out = Vec::with_capacity(header.len() + 1 + frame.len());
     out.extend_from_slice(header.as_bytes());
@@ -103,6 +108,7 @@ pub fn decode_publication(payload: Bytes) -> Option<(Route, ByteString)> {
         "P" => Route::Presence { own: false },
         "PO" => Route::Presence { own: true },
         "N" => Route::Node,
+        "D" => Route::Disconnect,
         h => Route::UserConnections { skip_watching: Some(Arc::from(h.strip_prefix('U')?)) },
     };
     let frame = ByteString::try_from(payload.slice(newline + 1..)).ok()?;
@@ -134,6 +140,7 @@ mod tests {
             Route::Presence { own: false },
             Route::Presence { own: true },
             Route::Node,
+            Route::Disconnect,
         ];
         for route in routes {
             let bytes = encode_publication(&route, r#"{"type":"x","text":"a\nb"}"#);

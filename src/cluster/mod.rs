@@ -2,7 +2,7 @@
 //!
 //! Redis plays three roles, each in its own file: the source of truth for shared state
 //! ([`store::RedisStore`], Lua scripts in [`scripts`], node records in [`nodes`], message lists
-//! in [`messages`], read state in [`reads`]), the pub/sub that carries every publication between nodes
+//! in [`messages`], read state in [`reads`], truncates, hidden channels and channel mutes in [`lifecycle`]), the pub/sub that carries every publication between nodes
 //! ([`bus::RedisBus`]), and the meeting point where nodes prove they are alive
 //! ([`liveness::Liveness`]). Key and topic names: [`keys`].
 //! `crate::run` wires these in place of the memory store and bus; nothing above the `Bus` and
@@ -11,10 +11,12 @@
 pub mod app_store;
 pub mod bus;
 pub mod keys;
+pub mod lifecycle;
 pub mod liveness;
 pub mod messages;
 pub mod nodes;
 pub mod reads;
+pub mod records;
 pub mod scripts;
 pub mod store;
 pub mod webhook_queue;

@@ -1,14 +1,17 @@
 //! [`ReadStore`] for the [`RedisStore`]: per channel, `p:reads:{cid}` hash user → JSON
 //! `{last_read, last_read_message_id}` and `p:unread:{cid}` hash user → unread count. A new
 //! message is one Lua script that HINCRBYs every member but the sender (one round trip, atomic);
-//! the others are one script or one atomic pipeline each. Only current members are reported;
+//! the others are one script or one atomic pipeline each. The unread-reminder queue is
+//! `p:unreadq`, a sorted set of users scored by their first unread message's time (ms); ZREM is
+//! the claim that lets one node fire a reminder. Only current members are reported;
 //! `remove_members` and `delete_channel` drop the state with the membership.
 
 use super::scripts;
 use super::store::{decode, encode, RedisStore};
 use async_trait::async_trait;
 use herald_actors::store::{ReadStore, StoreResult};
-use herald_proto::read::ReadState;
+use herald_proto::read::{ReadState, UnreadTotals};
+use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 
 /// What `p:reads:{cid}` keeps for a member (the count lives in `p:unread:{cid}`).
@@ -86,9 +89,34 @@ impl ReadStore for RedisStore {
         self.write_read(read).await
     }
 
-    async fn count_message(&self, cid: &str, sender: &str) -> StoreResult<()> {
-        let keys = [self.key("members", cid), self.key("unread", cid)];
-        self.run(|mut c| async move { scripts::COUNT_MESSAGE.key(&keys).arg(sender).invoke_async::<()>(&mut c).await }).await
+    async fn count_message(&self, cid: &str, sender: &str, at: &str, at_ms: u64) -> StoreResult<()> {
+        let keys = [self.key("members", cid), self.key("unread", cid), self.key("unreadq", "")];
+        let prefix = self.keys.prefix().to_owned();
+        self.run(|mut c| async move {
+            scripts::COUNT_MESSAGE.key(&keys).arg(sender).arg(at_ms).arg(cid).arg(at).arg(prefix).invoke_async::<()>(&mut c).await
+        })
+        .await
+    }
+
+    async fn unread_reminders_due(&self, until_ms: u64, limit: usize) -> StoreResult<Vec<String>> {
+        let key = self.key("unreadq", "");
+        self.run(|mut c| async move { c.zrangebyscore_limit(key, 0u64, until_ms, 0, limit as isize).await }).await
+    }
+
+    async fn take_unread_reminder(&self, user_id: &str) -> StoreResult<bool> {
+        let key = self.key("unreadq", "");
+        let removed: i64 = self.run(|mut c| async move { c.zrem(key, user_id).await }).await?;
+        Ok(removed == 1)
+    }
+
+    async fn unread_totals(&self, user_ids: &[String]) -> StoreResult<Vec<UnreadTotals>> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let prefix = self.keys.prefix().to_owned();
+        let rows: Vec<(u64, u64)> =
+            self.run(|mut c| async move { scripts::UNREAD_TOTALS.arg(prefix).arg(user_ids).invoke_async(&mut c).await }).await?;
+        Ok(rows.into_iter().map(|(total_unread_count, unread_channels)| UnreadTotals { total_unread_count, unread_channels }).collect())
     }
 
     async fn reset_reads(&self, cid: &str, at: &str) -> StoreResult<()> {

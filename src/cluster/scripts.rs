@@ -188,13 +188,24 @@ pub static MESSAGE_PAGE: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// KEYS: members:{cid}, unread:{cid}. ARGV: sender. One more unread for every member but the
-/// sender (a new message).
+/// KEYS: members:{cid}, unread:{cid}, unreadq. ARGV: sender, now (ms), cid, now (RFC 3339),
+/// prefix. One more unread for every member but the sender and those with a live mute of the
+/// channel (`chmutes:{user}`; `expires` compares as text); each enters the reminder queue
+/// unless in it.
 pub static COUNT_MESSAGE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         for _, user in ipairs(redis.call('HKEYS', KEYS[1])) do
-            if user ~= ARGV[1] then redis.call('HINCRBY', KEYS[2], user, 1) end
+            local muted = false
+            local mute = redis.call('HGET', ARGV[5] .. ':chmutes:' .. user, ARGV[3])
+            if mute then
+                local expires = cjson.decode(mute).expires
+                muted = type(expires) ~= 'string' or expires > ARGV[4]
+            end
+            if user ~= ARGV[1] and not muted then
+                redis.call('HINCRBY', KEYS[2], user, 1)
+                redis.call('ZADD', KEYS[3], 'NX', ARGV[2], user)
+            end
         end
         return 0",
     )
@@ -238,5 +249,59 @@ pub static USER_READS: LazyLock<Script> = LazyLock::new(|| {
             table.insert(out, {cid, mark, unread})
         end
         return out",
+    )
+});
+
+/// ARGV: prefix, user ids… Returns {unread messages, channels with unread} per user, summed
+/// over the channels each is a member of.
+pub static UNREAD_TOTALS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local out = {}
+        for i = 2, #ARGV do
+            local total, channels = 0, 0
+            for _, cid in ipairs(redis.call('SMEMBERS', ARGV[1] .. ':memberships:' .. ARGV[i])) do
+                local n = tonumber(redis.call('HGET', ARGV[1] .. ':unread:' .. cid, ARGV[i]) or '0')
+                if n > 0 then
+                    total = total + n
+                    channels = channels + 1
+                end
+            end
+            table.insert(out, {total, channels})
+        end
+        return out",
+    )
+});
+
+/// KEYS: msgord:{cid}, msgs. ARGV: time. Removes the channel's messages created at or before
+/// the time (RFC 3339 strings compare in time order); returns how many.
+pub static TRUNCATE_MESSAGES: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local n = 0
+        for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+            local raw = redis.call('HGET', KEYS[2], id)
+            if not raw then
+                redis.call('ZREM', KEYS[1], id)
+            elseif cjson.decode(raw).created_at <= ARGV[1] then
+                redis.call('HDEL', KEYS[2], id)
+                redis.call('ZREM', KEYS[1], id)
+                n = n + 1
+            end
+        end
+        return n",
+    )
+});
+
+/// KEYS: hidden:{cid}. ARGV: cid, prefix. Shows the channel to everyone who hid it; returns them.
+pub static SHOW_TO_ALL: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local users = redis.call('SMEMBERS', KEYS[1])
+        for _, user in ipairs(users) do
+            redis.call('SREM', ARGV[2] .. ':uhidden:' .. user, ARGV[1])
+        end
+        redis.call('DEL', KEYS[1])
+        return users",
     )
 });

@@ -87,7 +87,7 @@ impl RedisStore {
     }
 
     /// [`Self::update_field`], returning the value before (the one the write replaced) and after.
-    async fn swap_field<T>(
+    pub(super) async fn swap_field<T>(
         &self,
         hash: &str,
         field: &str,

@@ -80,6 +80,10 @@ pub struct Limits {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Timing {
     pub heartbeat_secs: u64,
+    /// `user.unread_message_reminder` after a user has had unread messages this long while
+    /// offline; 0 switches reminders off.
+    #[serde(default = "default_unread_reminder_secs")]
+    pub unread_reminder_secs: u64,
     pub client_timeout_secs: u64,
     pub jwt_leeway_secs: u64,
     pub shutdown_timeout_secs: u64,
@@ -162,6 +166,10 @@ impl Config {
         shown.redis_url = redact_url(&shown.redis_url);
         toml::to_string(&shown).unwrap_or_else(|e| format!("# could not render: {e}"))
     }
+}
+
+fn default_unread_reminder_secs() -> u64 {
+    3600
 }
 
 /// A URL with its password (if any) replaced, for logs and `print-config`.

@@ -103,13 +103,16 @@ pub async fn delete_many(req: HttpRequest, state: Data, Auth(caller): Auth, body
         };
         result.insert(cid.clone(), outcome);
     }
-    let task_id = state.chat.record_task(json!({"status": "completed", "result": result}));
+    let task_id = state.chat.record_task(json!({"status": "completed", "result": result})).await?;
     Ok(reply_with(&req, "task_id", task_id))
 }
 
 pub async fn task(req: HttpRequest, state: Data, Auth(_): Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let task =
-        state.chat.task(&id).ok_or_else(|| herald_actors::chat::ChatError::not_found(format!("task {:?} does not exist", id.as_str())))?;
+    let task = state
+        .chat
+        .task(&id)
+        .await?
+        .ok_or_else(|| herald_actors::chat::ChatError::not_found(format!("task {:?} does not exist", id.as_str())))?;
     let mut body = match task {
         serde_json::Value::Object(obj) => obj,
         _ => JsonMap::new(),

@@ -7,7 +7,7 @@ use super::extract::{query_map, AppState, Data};
 use crate::error::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
-use herald_actors::chat::{Caller, Chat, ChatError};
+use herald_actors::chat::{Caller, ChatError};
 use herald_actors::metrics::Metrics;
 use herald_actors::outbound::{SocketFd, SocketHandle, WsBody};
 use herald_actors::session::{RejectedSession, SessionActor};
@@ -21,14 +21,13 @@ pub async fn connect(req: HttpRequest, stream: web::Payload, state: Data) -> Res
     let mut res = ws::handshake(&req).map_err(|e| ApiError::input(format!("GET /connect expects a WebSocket upgrade: {e}")))?;
     let codec = actix_http::ws::Codec::new().max_size(MAX_TRANSPORT_FRAME_BYTES);
     let socket = SocketHandle::new(req.conn_data::<SocketFd>().copied());
-    let body = match accept(&req, &state).await {
-        Ok(user) => {
-            let conn: Arc<str> = Arc::from(uuid::Uuid::new_v4().to_string());
-            let own = state.chat.me_fields(&user.id).await.unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "me without the user's own numbers: the store did not answer");
-                Default::default()
-            });
-            let handshake = Chat::handshake_frame_with(&conn, &user, &own);
+    let conn: Arc<str> = Arc::from(uuid::Uuid::new_v4().to_string());
+    let accepted = match accept(&req, &state).await {
+        Ok(user) => state.chat.handshake(&conn, &user).await.map(|handshake| (user, handshake)),
+        Err(e) => Err(e),
+    };
+    let body = match accepted {
+        Ok((user, handshake)) => {
             let actor =
                 SessionActor::new(conn, Arc::from(user.id.as_str()), handshake, state.chat.clone(), state.session.clone(), socket.clone());
             res.streaming(WsBody::new(ws::WebsocketContext::with_codec(actor, stream, codec), socket))

@@ -127,7 +127,9 @@ async fn deliver(shared: &Shared, client: &awc::Client, lane: &Lane, job: &Job) 
             }
         }
         tracing::debug!(hook = %job.hook_id, id = %job.id, attempt, "webhook attempt");
-        match attempt_once(shared, client, job, attempt).await {
+        // the client's own timeout bounds the attempt; this one is a backstop
+        let bounded = tokio::time::timeout(shared.timeout + Duration::from_millis(100), attempt_once(shared, client, job, attempt));
+        match bounded.await.unwrap_or_else(|_| Outcome::Retry("no answer within the attempt timeout".into())) {
             Outcome::Delivered => {
                 Metrics::incr(&shared.metrics.webhook_deliveries);
                 return true;

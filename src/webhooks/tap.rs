@@ -4,8 +4,8 @@
 //!
 //! Once per logical event: an operation that publishes one event to several topics (a channel
 //! ban to the channel and to the banned user, a notification to each member in a loop) hands
-//! the same event to the tap several times; copies are recognised by their fingerprint (type,
-//! cid, `created_at` to the nanosecond, user) among the recent ones and dropped here.
+//! the same event to the tap several times; copies are recognised among the recent ones by a
+//! hash of their encoded bytes (which include `created_at` to the nanosecond) and dropped here.
 
 use herald_actors::chat::tap::{current_request, EventTap, RequestInfo, TapScope};
 use herald_actors::metrics::Metrics;
@@ -31,21 +31,16 @@ pub struct Tap {
     /// Whether any endpoint is configured (refreshed from the Store).
     pub(super) active: Arc<AtomicBool>,
     pub(super) metrics: Arc<Metrics>,
-    pub(super) recent: Mutex<VecDeque<String>>,
-}
-
-/// What identifies one logical event; None when it has no `created_at` (never deduplicated).
-fn fingerprint(event: &JsonMap) -> Option<String> {
-    let field = |k: &str| event.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let created = event.get("created_at")?.as_str()?;
-    let user = event.get("user").and_then(|u| u.get("id")).and_then(|v| v.as_str()).unwrap_or("");
-    Some(format!("{}|{}|{created}|{user}", field("type"), field("cid")))
+    pub(super) recent: Mutex<VecDeque<(u64, usize)>>,
 }
 
 impl Tap {
-    /// True when `event` was tapped moments ago (a copy); remembers it otherwise.
-    fn seen(&self, event: &JsonMap) -> bool {
-        let Some(print) = fingerprint(event) else { return false };
+    /// True when the same bytes were tapped moments ago (a copy); remembers them otherwise.
+    fn seen(&self, frame: &str) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        frame.hash(&mut h);
+        let print = (h.finish(), frame.len());
         let mut recent = self.recent.lock().expect("tap lock");
         if recent.contains(&print) {
             return true;
@@ -59,7 +54,7 @@ impl Tap {
 }
 
 impl EventTap for Tap {
-    fn tap(&self, event: &JsonMap, scope: TapScope<'_>) {
+    fn tap(&self, event: &JsonMap, frame: &str, scope: TapScope<'_>) {
         if !self.active.load(Ordering::Relaxed) {
             return;
         }
@@ -68,7 +63,7 @@ impl EventTap for Tap {
             TapScope::User(id) => Some(id.to_owned()),
             TapScope::Other => return,
         };
-        if self.seen(event) {
+        if self.seen(frame) {
             return;
         }
         let tapped = Tapped { event: event.clone(), target_user, request: current_request() };

@@ -217,3 +217,62 @@ async fn read_events_off_refuses_mark_read() {
     assert_eq!((r.status, r.body["code"].clone()), (404, json!(16)), "{}", r.body);
     node.stop().await;
 }
+
+#[actix_web::test]
+async fn notification_message_new_carries_each_recipients_own_unread_totals() {
+    let node = spawn_node().await;
+    let (alice, bob, carol) = (uid("alice"), uid("bob"), uid("carol"));
+    let (_, cid) = node.messaging_room(&[&alice, &bob, &carol]).await;
+    let (_, other) = node.messaging_room(&[&alice, &bob]).await;
+    node.post_text(&other, &alice, "earlier").await;
+    let mut a_idle = node.connect(&alice).await;
+    let mut b_idle = node.connect(&bob).await;
+    let mut c = node.connect(&carol).await;
+    node.watch(&c, &carol, &cid, false).await;
+
+    node.post_text(&cid, &alice, "hello").await;
+    let note = b_idle.event("notification.message_new").await;
+    assert_eq!((note["total_unread_count"].clone(), note["unread_channels"].clone()), (json!(2), json!(2)), "{note}");
+    assert_eq!(note["unread_count"], 2);
+    let own = a_idle.event("notification.message_new").await;
+    assert_eq!((own["total_unread_count"].clone(), own["unread_channels"].clone()), (json!(0), json!(0)), "the sender's own numbers");
+    let ev = c.event("message.new").await;
+    assert!(ev.get("total_unread_count").is_none(), "message.new is encoded once, without per-user numbers: {ev}");
+    let mark = node.user_barrier(&carol).await;
+    c.assert_none_before(&mark, &["notification.message_new"]).await;
+    for ws in [a_idle, b_idle, c] {
+        ws.close().await;
+    }
+    node.stop().await;
+}
+
+#[actix_web::test]
+async fn messages_in_a_muted_channel_do_not_count_as_unread() {
+    let node = spawn_node().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let (_, cid) = node.messaging_room(&[&alice, &bob]).await;
+    let mute = |body: Value| node.as_user(&bob, "POST", "/moderation/mute/channel", Some(body));
+    let r = mute(json!({ "channel_cid": cid })).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    node.post_text(&cid, &alice, "while muted").await;
+    assert_eq!(unread_of(&state_as(&node, &alice, &cid).await, &bob).0, 0, "muted: not counted");
+
+    let r = node.as_user(&bob, "POST", "/moderation/unmute/channel", Some(json!({ "channel_cid": cid }))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    node.post_text(&cid, &alice, "after unmute").await;
+    assert_eq!(unread_of(&state_as(&node, &alice, &cid).await, &bob).0, 1);
+
+    let r = mute(json!({ "channel_cid": cid, "expiration": 1 })).await; // runs out at once
+    assert_eq!(r.status, 201, "{}", r.body);
+    let expires = r.body["channel_mute"]["expires"].as_str().unwrap().to_owned();
+    // messages up to `expires` are still muted; post until one comes after it (no sleeping)
+    for attempt in 0.. {
+        assert!(attempt < 1000, "the clock did not pass {expires}");
+        let sent = node.post_text(&cid, &alice, "after the mute ran out").await;
+        if sent["created_at"].as_str().unwrap() > expires.as_str() {
+            break;
+        }
+    }
+    assert_eq!(unread_of(&state_as(&node, &alice, &cid).await, &bob).0, 2, "an expired mute no longer hides messages");
+    node.stop().await;
+}

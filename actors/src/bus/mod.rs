@@ -47,6 +47,9 @@ pub enum Route {
     UserConnections { skip_watching: Option<Arc<str>> },
     /// Connections that follow the user's presence; with `own`, the user's connections too.
     Presence { own: bool },
+    /// Presence followers get the frame; the user's own connections get it and are then closed
+    /// (deactivated or deleted users).
+    Disconnect,
     /// A node-to-node message (only on [`Topic::Node`]); read by the node itself, not sessions.
     Node,
 }

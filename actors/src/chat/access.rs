@@ -83,6 +83,7 @@ mod tests {
             updated_at: "t".into(),
             frozen: false,
             disabled: false,
+            truncated_at: None,
             custom: Default::default(),
         }
     }
@@ -96,6 +97,9 @@ mod tests {
             banned: false,
             shadow_banned: false,
             notifications_muted: false,
+            invited: false,
+            invite_accepted_at: None,
+            invite_rejected_at: None,
             custom: Default::default(),
         }
     }

@@ -74,7 +74,13 @@ impl Chat {
     /// The acting user: the token's user, or for a server call the user the body names (if any).
     pub async fn acting_user(&self, caller: &Caller, named: Option<String>) -> ChatResult<Option<User>> {
         match caller {
-            Caller::User(id) => Ok(Some(self.ensure_user(id).await?)),
+            Caller::User(id) => {
+                let user = self.ensure_user(id).await?;
+                if user.deactivated_at.is_some() || user.deleted_at.is_some() {
+                    return Err(ChatError::forbidden(format!("user {id:?} is deactivated or deleted")));
+                }
+                Ok(Some(user))
+            }
             Caller::Server => match named {
                 Some(id) => Ok(Some(self.ensure_user(&id).await?)),
                 None => Ok(None),
@@ -188,11 +194,19 @@ impl Chat {
             updated_at: now.clone(),
             frozen: data.get("frozen").and_then(Value::as_bool).unwrap_or(false),
             disabled: false,
+            truncated_at: None,
             custom,
         };
+        let invites = super::member_updates::invites_of(data)?;
         let (channel, created) = self.store().create_channel(record).await?;
         if created && !members.is_empty() {
             self.add_members(&channel.cid, members).await?;
+        }
+        if created {
+            self.announce_created(&channel).await?;
+            if !invites.is_empty() {
+                self.invite_members(&Loaded { channel: channel.clone(), config: self.channel_type(kind).await? }, invites).await?;
+            }
         }
         Ok(channel)
     }
@@ -247,6 +261,7 @@ impl Chat {
         let users: HashMap<String, User> = self.store().get_users(&ids).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
         let viewer = acting.map(|u| u.id.as_str());
         let messages = self.message_page(cid, page.messages, page.message_limit, viewer).await?;
+        let messages = self.without_cleared(cid, viewer, messages).await?;
         let reads = self.store().channel_reads(cid).await?;
         let parts = StateParts {
             access,
@@ -264,11 +279,13 @@ impl Chat {
     /// `POST /channels`: filter, sort, page; every result readable by the acting user.
     pub async fn query_channels(&self, caller: &Caller, req: QueryChannelsRequest, conn: Option<&str>) -> ChatResult<Vec<JsonMap>> {
         let acting = self.acting_user(caller, named_user_id(&req.user_id, &req.user)).await?;
-        let filter = &req.filter_conditions;
+        let mut filter = req.filter_conditions.clone();
+        let hidden = self.hidden_filter(&mut filter, acting.as_ref()).await?;
+        let filter = &filter;
         let mut candidates = self.filter_candidates(filter).await?;
         let mut matched = Vec::new();
         for channel in candidates.drain(..) {
-            if !self.channel_matches(&channel, filter, acting.as_ref()).await? {
+            if hidden.excludes(&channel.cid) || !self.channel_matches(&channel, filter, acting.as_ref()).await? {
                 continue;
             }
             let Some(config) = self.store().get_channel_type(&channel.kind).await? else { continue };
@@ -302,7 +319,9 @@ impl Chat {
         let sub = Subscribe { watch: req.flags.watch, presence: req.flags.presence, conn };
         let mut out = Vec::new();
         for loaded in matched.iter().skip(req.offset.unwrap_or(0)).take(limit) {
-            out.push(self.channel_state(caller, acting.as_ref(), loaded, sub, page, false).await?);
+            let mut state = self.channel_state(caller, acting.as_ref(), loaded, sub, page, false).await?;
+            hidden.mark(&loaded.channel.cid, &mut state);
+            out.push(state);
         }
         Ok(out)
     }

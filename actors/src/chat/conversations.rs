@@ -58,6 +58,7 @@ impl Chat {
             updated_at: now,
             frozen: false,
             disabled: false,
+            truncated_at: None,
             custom,
         };
         Ok(self.store().create_channel(record).await?.0)

@@ -55,6 +55,9 @@ impl Chat {
             Caller::User(_) => None,
         };
         let acting = self.acting_user(caller, named).await?.ok_or_else(|| ChatError::input("event has no user"))?;
+        if class == ChannelEventKind::Custom {
+            self.check_not_banned(&acting.id, cid, "SendEvent").await?;
+        }
         let config = &loaded.config;
         match class {
             ChannelEventKind::Typing if !config.typing_events => {

@@ -1,4 +1,5 @@
-//! Channel updates: members (add, remove, promote, demote) and data (full and partial).
+//! Channel updates: members (add, remove, promote, demote) and data (full and partial); invites
+//! and invite answers are delegated to [`super::member_updates`].
 //! Publishes member.added/removed/updated and channel.updated to watchers, and
 //! notification.added_to_channel / removed_from_channel to the affected users who are not watching.
 
@@ -20,14 +21,24 @@ impl Chat {
         let standing = self.standing(caller, cid, named_user_id(&req.user_id, &req.user)).await?;
         let may_moderate = standing.access().can_moderate();
         let Standing { loaded, acting, .. } = standing;
+        let answers_invite = req.accept_invite == Some(true) || req.reject_invite == Some(true);
         let leaving_only = req.add_members.is_empty()
             && req.add_moderators.is_empty()
             && req.demote_moderators.is_empty()
+            && req.invites.is_empty()
             && req.data.is_none()
             && acting.as_ref().is_some_and(|u| req.remove_members.iter().all(|id| *id == u.id));
         if !may_moderate && !leaving_only {
             return Err(ChatError::forbidden(format!("not allowed to update channel {cid:?}")));
         }
+        if answers_invite {
+            if req.accept_invite == Some(true) && req.reject_invite == Some(true) {
+                return Err(ChatError::input("accept_invite and reject_invite exclude each other"));
+            }
+            self.respond_invite(&loaded, acting.as_ref(), req.accept_invite == Some(true)).await?;
+        }
+        let invites = MemberInput::parse_list(&req.invites).map_err(ChatError::input)?;
+        self.invite_members(&loaded, invites).await?;
         let adds = MemberInput::parse_list(&req.add_members).map_err(ChatError::input)?;
         if !adds.is_empty() {
             self.add_members(cid, adds).await?;
@@ -186,6 +197,9 @@ impl Chat {
                 banned: false,
                 shadow_banned: false,
                 notifications_muted: false,
+                invited: false,
+                invite_accepted_at: None,
+                invite_rejected_at: None,
                 custom: m.custom,
             })
             .collect();
@@ -205,7 +219,7 @@ impl Chat {
 
     /// Publishes `kind` (member.*) to the watchers and, with `note` (type, channel payload), the
     /// notification to the member's connections that are not watching. `user` on both is the member.
-    async fn announce_member(
+    pub(crate) async fn announce_member(
         &self,
         loaded: &Loaded,
         member: &MemberRecord,

@@ -1,6 +1,7 @@
 //! Messages: send, get, update (full and partial), delete (soft or hard), and the pages a channel
 //! state lists. Publishes message.new / message.updated / message.deleted to the channel's
-//! watchers and notification.message_new to the members' connections that are not watching.
+//! watchers and notification.message_new (with each member's own unread totals) to the
+//! members' connections that are not watching.
 //! Called by the message routes and by channel queries ([`Chat::message_page`]).
 //!
 //! Who may: readers of the channel send (not in a frozen channel unless they moderate it); the
@@ -98,6 +99,7 @@ impl Chat {
         if standing.loaded.channel.frozen && !access.can_moderate() {
             return Err(ChatError::frozen(cid, "send messages"));
         }
+        self.check_not_banned(&author.id, cid, "SendMessage").await?;
         let id = match &input.id {
             Some(id) if valid_id(id) => id.clone(),
             Some(id) => return Err(ChatError::input(format!("message.id {id:?} must be 1 to 255 characters without spaces or '/'"))),
@@ -124,7 +126,8 @@ impl Chat {
         if !self.store().insert_message(&record, self.limits().max_channel_messages).await? {
             return Err(ChatError::input(format!("a message with ID {} already exists", record.id)));
         }
-        self.store().count_message(cid, &author.id).await?;
+        self.store().count_message(cid, &author.id, &record.created_at, super::unread_reminders::now_ms()).await?;
+        self.reveal_hidden(&standing.loaded).await?;
         let shown = message_json(&record, &users, None);
         let mut event = channel_event("message.new", &standing.loaded.channel);
         event.insert("message".into(), shown.clone());
@@ -139,7 +142,7 @@ impl Chat {
             note.insert("message".into(), shown);
             note.insert("message_id".into(), record.id.clone().into());
             note.insert("user".into(), user_json(&author));
-            self.publish_to_users(&members, Some(cid), &note).await?;
+            self.publish_with_unread(&members, Some(cid), &note).await?;
         }
         Ok(message_json(&record, &users, Some(&author.id)))
     }

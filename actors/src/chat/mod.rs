@@ -7,21 +7,34 @@
 //! - [`access`]: who may read, moderate, and which capabilities a user has,
 //! - [`message_views`]: JSON shapes of messages and reactions,
 //! - [`users`], [`channel_types`], [`channels`], [`members`], [`events`], [`connections`],
-//!   [`conversations`], [`messages`], [`reactions`], [`reads`]: one family of operations each.
+//!   [`conversations`], [`messages`], [`reactions`], [`reads`], [`lifecycle`], [`member_updates`],
+//!   [`unread_reminders`]: one family of operations each;
+//! - [`bans`], [`mutes`], [`flags`], [`reminders`], [`exports`], [`user_lifecycle`] (deactivate, reactivate, delete): moderation, with
+//!   the helpers they share in [`moderation`].
 
 pub mod access;
+pub mod bans;
 pub mod blocks;
 pub mod channel_types;
 pub mod channels;
 pub mod connections;
 pub mod conversations;
 pub mod events;
+pub mod exports;
+pub mod flags;
+pub mod lifecycle;
+pub mod member_updates;
 pub mod members;
 pub mod message_views;
 pub mod messages;
+pub mod moderation;
+pub mod mutes;
 pub mod reactions;
 pub mod reads;
+pub mod reminders;
 pub mod tap;
+pub mod unread_reminders;
+pub mod user_lifecycle;
 pub mod users;
 pub mod views;
 
@@ -154,16 +167,14 @@ struct Inner {
     link: Arc<NodeLink>,
     metrics: Arc<Metrics>,
     limits: ChatLimits,
-    /// Finished asynchronous-style tasks (`POST /channels/delete`), newest last, bounded.
-    tasks: std::sync::Mutex<std::collections::VecDeque<(String, serde_json::Value)>>,
     /// Set when recording a connection or watch in the Store failed (see [`Chat::take_unrecorded`]).
     unrecorded: std::sync::atomic::AtomicBool,
     /// Sees every published event once (webhooks); set once at start.
     tap: std::sync::OnceLock<Arc<dyn tap::EventTap>>,
 }
 
-/// How many finished tasks are remembered for `GET /tasks/{id}`.
-const TASKS_KEPT: usize = 1000;
+/// The record family of tasks (`GET /tasks/{id}`).
+const TASKS: &str = "tasks";
 
 /// The domain service; cheap to clone.
 #[derive(Clone)]
@@ -178,9 +189,9 @@ impl Chat {
         metrics: Arc<Metrics>,
         limits: ChatLimits,
     ) -> Chat {
-        let (tasks, unrecorded) = (Default::default(), Default::default());
+        let unrecorded = Default::default();
         let tap = std::sync::OnceLock::new();
-        Chat(Arc::new(Inner { store, bus, registry, link, metrics, limits, tasks, unrecorded, tap }))
+        Chat(Arc::new(Inner { store, bus, registry, link, metrics, limits, unrecorded, tap }))
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -214,20 +225,23 @@ impl Chat {
         self.0.unrecorded.swap(false, std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Remembers a finished task; returns its id.
-    pub fn record_task(&self, result: serde_json::Value) -> String {
+    /// Remembers a task (`{status, result…}`) in the Store, so `GET /tasks/{id}` answers on any
+    /// node; returns its id.
+    pub async fn record_task(&self, task: serde_json::Value) -> ChatResult<String> {
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tasks = self.0.tasks.lock().expect("tasks lock poisoned");
-        if tasks.len() >= TASKS_KEPT {
-            tasks.pop_front();
-        }
-        tasks.push_back((id.clone(), result));
-        id
+        self.set_task(&id, task).await?;
+        Ok(id)
     }
 
-    /// A finished task's result.
-    pub fn task(&self, id: &str) -> Option<serde_json::Value> {
-        self.0.tasks.lock().expect("tasks lock poisoned").iter().find(|(t, _)| t == id).map(|(_, v)| v.clone())
+    /// Replaces a task's record (a running task finishing).
+    pub async fn set_task(&self, id: &str, task: serde_json::Value) -> ChatResult<()> {
+        self.store().update_record(TASKS, id, &|_| Some(task.clone())).await?;
+        Ok(())
+    }
+
+    /// A task's record.
+    pub async fn task(&self, id: &str) -> ChatResult<Option<serde_json::Value>> {
+        Ok(self.store().get_record(TASKS, id).await?)
     }
 
     /// Sets the tap every published event goes through (once; later calls are ignored).
@@ -235,21 +249,22 @@ impl Chat {
         let _ = self.0.tap.set(tap);
     }
 
-    fn tap(&self, event: &JsonMap, scope: tap::TapScope<'_>) {
+    fn tap(&self, event: &JsonMap, frame: &str, scope: tap::TapScope<'_>) {
         if let Some(t) = self.0.tap.get() {
-            t.tap(event, scope);
+            t.tap(event, frame, scope);
         }
     }
 
     /// Encodes `event` once and publishes it.
     pub(crate) async fn publish(&self, topic: Topic, route: Route, event: &JsonMap) -> ChatResult<()> {
-        self.publish_frame(Publication { topic: topic.clone(), route, frame: encode(event)? }).await?;
+        let frame = encode(event)?;
+        self.publish_frame(Publication { topic: topic.clone(), route, frame: frame.clone() }).await?;
         let scope = match &topic {
             Topic::Channel(cid) => tap::TapScope::Channel(cid),
             Topic::User(id) => tap::TapScope::User(id),
             _ => tap::TapScope::Other,
         };
-        self.tap(event, scope);
+        self.tap(event, &frame, scope);
         Ok(())
     }
 
@@ -286,7 +301,7 @@ impl Chat {
             .buffer_unordered(PUBLISHES_IN_FLIGHT)
             .try_collect::<()>()
             .await?;
-        self.tap(event, tap::TapScope::Users(user_ids));
+        self.tap(event, &frame, tap::TapScope::Users(user_ids));
         Ok(())
     }
 }

@@ -55,6 +55,7 @@ impl Chat {
         };
         let standing = self.standing(caller, &message.cid, named).await?;
         let user = self.check_may_react(&standing, &message, "send reactions")?;
+        self.check_not_banned(&user.id, &message.cid, "SendReaction").await?;
         let now = clock::now();
         let new = ReactionRecord {
             user_id: user.id.clone(),

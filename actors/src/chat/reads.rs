@@ -19,9 +19,15 @@ use herald_proto::JsonMap;
 use serde_json::Value;
 
 impl Chat {
-    /// What `me` carries of the user's own state on connect: the unread totals.
+    /// What `me` carries of the user's own state: the unread totals, `channel_mutes` and
+    /// `mutes` (handshake, notification.mutes_updated / channel_mutes_updated, own_user).
     pub async fn me_fields(&self, user_id: &str) -> ChatResult<JsonMap> {
-        self.unread_fields(user_id).await
+        let mut out = self.unread_fields(user_id).await?;
+        out.insert("channel_mutes".into(), self.channel_mutes_json(user_id).await?.into());
+        if let Some(user) = self.store().get_user(user_id).await? {
+            out.insert("mutes".into(), self.mutes_of(&user).await?.into());
+        }
+        Ok(out)
     }
 
     /// A user's unread totals as `me` and notification events carry them: `total_unread_count`,
@@ -36,6 +42,25 @@ impl Chat {
         Ok(out)
     }
 
+    /// Publishes a user-targeted notification to each of `user_ids` with that user's own unread
+    /// totals (`total_unread_count`, `unread_count`, `unread_channels`): one store call for the
+    /// numbers, then one encoding per recipient (these are the per-recipient events).
+    pub(crate) async fn publish_with_unread(&self, user_ids: &[String], skip_watching: Option<&str>, event: &JsonMap) -> ChatResult<()> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+        let totals = self.store().unread_totals(user_ids).await?;
+        stream::iter(user_ids.iter().zip(totals))
+            .map(|(id, t)| {
+                let mut note = event.clone();
+                note.insert("total_unread_count".into(), t.total_unread_count.into());
+                note.insert("unread_count".into(), t.total_unread_count.into());
+                note.insert("unread_channels".into(), t.unread_channels.into());
+                async move { self.publish_to_user(id, skip_watching, &note).await }
+            })
+            .buffer_unordered(32)
+            .try_collect::<()>()
+            .await
+    }
+
     /// `POST /channels/{type}/{id}/read`: the caller (or, server-side, the named user) has read
     /// the channel, up to `message_id` or its newest message. Returns `message.read` as published.
     pub async fn mark_read(&self, caller: &Caller, cid: &str, req: MarkReadRequest) -> ChatResult<JsonMap> {
@@ -47,6 +72,7 @@ impl Chat {
         let read = self.store().mark_read(cid, &reader.id, &clock::now(), upto.as_deref()).await?;
         let event = self.publish_read(&standing, &reader, &read).await?;
         self.notify_mark_read(&reader.id, Some(&standing), &read).await?;
+        self.end_unread_period_if_read(&reader.id).await?;
         Ok(event)
     }
 
@@ -76,7 +102,8 @@ impl Chat {
         note.insert("last_read_message_id".into(), read.last_read_message_id.clone().into());
         note.insert("unread_messages".into(), read.unread_messages.into());
         note.extend(self.unread_fields(&reader.id).await?);
-        self.publish_to_user(&reader.id, None, &note).await
+        self.publish_to_user(&reader.id, None, &note).await?;
+        self.end_unread_period_if_read(&reader.id).await
     }
 
     /// `POST /channels/read`: every channel of the user (or those of `read_by_channel`) is read.

@@ -43,7 +43,8 @@ pub fn current_request() -> Option<Arc<RequestInfo>> {
     REQUEST_INFO.try_with(Arc::clone).ok()
 }
 
-/// Receives every published event. Must not block or await.
+/// Receives every published event (as built, and as encoded once for the Bus). Must not block
+/// or await.
 pub trait EventTap: Send + Sync + 'static {
-    fn tap(&self, event: &JsonMap, scope: TapScope<'_>);
+    fn tap(&self, event: &JsonMap, frame: &str, scope: TapScope<'_>);
 }

@@ -35,6 +35,11 @@ impl Chat {
         let input = UserInput::parse(details).map_err(|e| ChatError::input(e.to_string()))?;
         let now = clock::now();
         let before = self.store().get_user(&input.id).await?;
+        if let Some(gone) =
+            before.as_ref().and_then(|b| b.deactivated_at.as_ref().map(|_| "deactivated").or(b.deleted_at.as_ref().map(|_| "deleted")))
+        {
+            return Err(ChatError::forbidden(format!("user {:?} was {gone} and cannot connect", input.id)));
+        }
         let user = self
             .store()
             .update_user(&input.id, &|current| match current {

@@ -55,6 +55,14 @@ pub fn member_json(member: &MemberRecord, user: Option<&User>) -> Value {
     obj.insert("banned".into(), member.banned.into());
     obj.insert("shadow_banned".into(), member.shadow_banned.into());
     obj.insert("notifications_muted".into(), member.notifications_muted.into());
+    if member.invited {
+        obj.insert("invited".into(), true.into());
+    }
+    for (key, at) in [("invite_accepted_at", &member.invite_accepted_at), ("invite_rejected_at", &member.invite_rejected_at)] {
+        if let Some(at) = at {
+            obj.insert(key.into(), at.clone().into());
+        }
+    }
     Value::Object(obj)
 }
 
@@ -73,6 +81,9 @@ pub fn channel_json(access: &Access<'_>, member_count: usize, created_by: Option
     obj.insert("frozen".into(), ch.frozen.into());
     obj.insert("disabled".into(), ch.disabled.into());
     obj.insert("hidden".into(), false.into());
+    if let Some(at) = &ch.truncated_at {
+        obj.insert("truncated_at".into(), at.clone().into());
+    }
     obj.insert("member_count".into(), member_count.into());
     obj.insert("config".into(), config_json(access.config));
     obj.insert("own_capabilities".into(), access.capabilities().into());

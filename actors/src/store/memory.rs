@@ -25,11 +25,18 @@ pub(super) struct State {
     /// cid → conversation events (id, JSON), oldest first
     conversation_events: HashMap<String, EventList>,
     /// message id → message
-    messages: HashMap<String, MessageRecord>,
+    pub(super) messages: HashMap<String, MessageRecord>,
     /// cid → message ids, oldest first
-    channel_messages: HashMap<String, VecDeque<String>>,
+    pub(super) channel_messages: HashMap<String, VecDeque<String>>,
     /// cid → user id → read state (see `memory_reads.rs`)
     pub(super) reads: HashMap<String, HashMap<String, herald_proto::read::ReadState>>,
+    /// user id → Unix ms of the first unread message of the period (unread-reminder queue)
+    pub(super) unread_pending: HashMap<String, u64>,
+    /// cid → users who hid it; user id → cid → channel mute (see `memory_lifecycle.rs`)
+    pub(super) hidden: HashMap<String, BTreeSet<String>>,
+    /// (cid, user id) → when the user cleared the channel's history
+    pub(super) history_cleared: HashMap<(String, String), String>,
+    pub(super) channel_mutes: HashMap<String, BTreeMap<String, herald_proto::lifecycle::ChannelMute>>,
 }
 
 #[derive(Default)]
@@ -43,6 +50,8 @@ pub struct MemoryStore {
     state: Mutex<State>,
     /// App settings and user blocks ([`super::app`]).
     pub(super) app: Mutex<super::app::AppState>,
+    /// Moderation records and schedules ([`super::records::RecordStore`]).
+    records: super::memory_records::Records,
 }
 
 impl MemoryStore {
@@ -56,6 +65,10 @@ impl MemoryStore {
             }
         }
         store
+    }
+
+    pub(super) fn records(&self) -> &super::memory_records::Records {
+        &self.records
     }
 
     pub(super) fn lock(&self) -> MutexGuard<'_, State> {

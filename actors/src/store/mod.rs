@@ -1,5 +1,6 @@
 //! The Store: users, channel types, channels, members, watchers, connections, conversation events,
-//! and messages with their reactions; read state through the [`ReadStore`] supertrait.
+//! and messages with their reactions; read state through the [`ReadStore`] supertrait,
+//! truncates, hidden channels and channel mutes through [`LifecycleStore`].
 //!
 //! The memory implementation backs the embedded single-node mode; a Redis implementation (in the
 //! server crate) makes Redis the source of truth so every node answers the same. Every
@@ -8,13 +9,19 @@
 //! and must be pure.
 
 mod app;
+pub mod lifecycle;
 mod memory;
+mod memory_lifecycle;
 mod memory_reads;
+mod memory_records;
 pub mod reads;
+pub mod records;
 
 pub use app::{AppSettingsUpdate, AppStore};
+pub use lifecycle::LifecycleStore;
 pub use memory::MemoryStore;
 pub use reads::ReadStore;
+pub use records::{RecordStore, RecordUpdate};
 
 use async_trait::async_trait;
 use herald_proto::channel::{ChannelRecord, ChannelTypeConfig, MemberRecord};
@@ -53,7 +60,7 @@ pub struct WatchChange {
 }
 
 #[async_trait]
-pub trait Store: AppStore + ReadStore + Send + Sync + 'static {
+pub trait Store: AppStore + ReadStore + LifecycleStore + RecordStore + Send + Sync + 'static {
     // users
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
     /// The users that exist among `ids`, in the order of `ids`.

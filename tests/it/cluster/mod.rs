@@ -1,7 +1,7 @@
 //! Cluster tests: three herald nodes on one real `redis-server`, clients on different nodes.
 //! Every path of the cluster issue: channel and user events across nodes, watcher counts and
 //! presence over all nodes, REST commands for a connection on another node, 500 ordered events,
-//! a node killed with -9, and Redis stopped and restarted; messages and reactions across nodes.
+//! a node killed with -9, and Redis stopped and restarted; messages and reactions across nodes; read state, hide and show across nodes.
 
 mod bench;
 mod fanout;
@@ -9,6 +9,9 @@ mod faults;
 mod forwarding;
 mod liveness;
 mod messages;
+mod moderation;
+mod reads;
+mod unread_reminders;
 mod webhooks;
 
 use crate::redis_server::RedisServer;
