@@ -314,9 +314,19 @@ async fn webhooks_failures_end_in_dead_letters() {
 async fn webhooks_get_one_request_per_logical_event() {
     let node = spawn_node_with(fast_webhooks).await;
     let mut hook = Receiver::start().await;
-    set_hooks(&node, json!({"webhook_url": hook.url, "webhook_events": ["notification.channel_deleted", "barrier"]})).await;
+    let events = ["notification.channel_deleted", "user.banned", "barrier"];
+    set_hooks(&node, json!({"webhook_url": hook.url, "webhook_events": events})).await;
     let (alice, bob, carol) = (uid("alice"), uid("bob"), uid("carol"));
     let (id, _) = node.messaging_room(&[&alice, &bob, &carol]).await;
+    // a channel ban is published to the channel and to the banned user: one webhook
+    let r = node.server("POST", "/moderation/ban", Some(json!({"target_user_id": bob, "type": "messaging", "id": id}))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mark = node.user_barrier(&alice).await;
+    let got = hook.collect_until(WAIT, |got| got.iter().any(|r| r.json["mark"] == mark.as_str())).await;
+    let bans: Vec<_> = got.iter().filter(|r| r.json["type"] == "user.banned").collect();
+    assert_eq!(bans.len(), 1, "{:?}", got.iter().map(|r| &r.json).collect::<Vec<_>>());
+    assert_eq!(bans[0].json["user"]["id"], bob.as_str());
+    assert_eq!(bans[0].json["cid"], format!("messaging:{id}"));
     let r = node.server("DELETE", &format!("/channels/messaging/{id}"), None).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let mark = node.user_barrier(&alice).await;

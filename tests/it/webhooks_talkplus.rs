@@ -81,7 +81,14 @@ async fn talkplus_payloads_match_the_seed_and_signatures_verify() {
     let (alice, bob, carol) = (uid("alice"), uid("bob"), uid("carol"));
     let (id, cid) = node.messaging_room(&[&alice, &bob]).await;
 
-    let v = next_event(&mut hook, "member_added").await;
+    // creating the channel: channel_added and member_added (in either order)
+    let got =
+        hook.collect_until(WAIT, |got| ["channel_added", "member_added"].iter().all(|e| got.iter().any(|r| r.json["event"] == *e))).await;
+    let added = got.iter().find(|r| r.json["event"] == "channel_added").unwrap();
+    let v = check(added, "channel_added");
+    assert_eq!(v["channel"]["id"], id.as_str());
+    assert_eq!(v["channel"]["lastMessage"], Value::Null);
+    let v = check(got.iter().find(|r| r.json["event"] == "member_added").unwrap(), "member_added");
     assert_keys(&v["users"][0], USER, "users[]");
     assert_eq!(v["channel"]["id"], id.as_str());
     assert_eq!(v["channel"]["ownerId"], alice.as_str());
@@ -142,6 +149,20 @@ async fn talkplus_payloads_match_the_seed_and_signatures_verify() {
     assert_eq!(r.status, 201, "{}", r.body);
     let v = next_event(&mut hook, "user_unblocked").await;
     assert_eq!(v["blockedUser"]["id"], bob.as_str());
+
+    // a channel ban: member_banned once (herald publishes user.banned to the channel and to bob)
+    let ban = json!({"target_user_id": bob, "type": "messaging", "id": id, "banned_by_id": alice});
+    let r = node.server("POST", "/moderation/ban", Some(ban)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v = next_event(&mut hook, "member_banned").await;
+    assert_eq!(v["users"][0]["id"], bob.as_str());
+    assert_eq!(v["channel"]["bannedUsers"][0]["id"], bob.as_str(), "{}", v["channel"]);
+    let r = node.server("DELETE", &format!("/moderation/ban?target_user_id={bob}&type=messaging&id={id}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = hook.collect_until(WAIT, |got| got.iter().any(|r| r.json["event"] == "member_unbanned")).await;
+    assert!(got.iter().all(|r| r.json["event"] != "member_banned"), "member_banned once only");
+    let v = check(got.last().unwrap(), "member_unbanned");
+    assert_eq!(v["users"][0]["id"], bob.as_str());
 
     let r = node.server("DELETE", &format!("/channels/messaging/{id}"), None).await;
     assert_eq!(r.status, 200, "{}", r.body);
