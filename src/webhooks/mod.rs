@@ -59,9 +59,22 @@ impl Shared {
     }
 }
 
-/// The node's webhook service; cheap to clone.
+/// The node's webhook service; cheap to clone. When the last handle is dropped (the node's HTTP
+/// server and its controls are gone) the webhook thread stops with it.
 #[derive(Clone)]
-pub struct Webhooks(Arc<Shared>);
+pub struct Webhooks {
+    shared: Arc<Shared>,
+    _stop: Arc<StopOnDrop>,
+}
+
+/// Stops the webhook thread when dropped.
+struct StopOnDrop(actix::dev::ArbiterHandle);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
 
 impl Webhooks {
     /// Starts the service on `chat` (sets its tap) with `queue`. Must be called inside an actix
@@ -93,76 +106,83 @@ impl Webhooks {
         });
         chat.set_tap(Arc::new(tap::Tap { tx, active, metrics, recent: Default::default() }));
         arbiter.spawn(dispatch::run(shared.clone(), rx));
-        let webhooks = Webhooks(shared);
+        let webhooks = Webhooks { shared: shared.clone(), _stop: Arc::new(StopOnDrop(arbiter.clone())) };
         let seed = seed_settings(config);
         let refresh = Duration::from_millis(config.webhooks.settings_refresh_ms.max(10));
-        let w2 = webhooks.clone();
         arbiter.spawn(async move {
             if let Some(seed) = seed {
-                if let Err(e) = w2.0.chat.store().seed_app_settings(&seed).await {
+                if let Err(e) = shared.chat.store().seed_app_settings(&seed).await {
                     tracing::error!(error = %e, "could not seed the webhook settings from the configuration");
                 }
             }
             let mut tick = tokio::time::interval(refresh);
             loop {
                 tick.tick().await;
-                w2.reload().await;
+                reload(&shared).await;
             }
         });
         webhooks
     }
 
-    /// Re-reads the endpoints from the Store, and makes sure every lane of every endpoint (and
-    /// every lane with queued work) has a worker on this node competing for its lease.
+    /// See [`reload`].
     pub async fn reload(&self) {
-        let shared = &self.0;
-        let settings = match shared.chat.store().app_settings().await {
-            Ok(s) => s.unwrap_or_default(),
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read the webhook settings");
-                return;
-            }
-        };
-        self.apply(&settings);
-        let mut lanes: Vec<Lane> = Vec::new();
-        for hook in shared.endpoints().iter() {
-            lanes.extend((0..shared.lanes).map(|lane| Lane { hook_id: hook.id.clone(), lane }));
-        }
-        if let Ok(known) = shared.queue.known_lanes().await {
-            lanes.extend(known);
-        }
-        for lane in lanes {
-            shared.workers.wake(shared, &lane);
-        }
+        reload(&self.shared).await
     }
 
     /// Uses `settings` at once on this node (after a local `PATCH /app`).
     pub fn apply(&self, settings: &AppSettings) {
-        let endpoints = settings.endpoints();
-        self.0.active.store(!endpoints.is_empty(), Ordering::Relaxed);
-        *self.0.endpoints.write().expect("endpoints lock") = Arc::new(endpoints);
+        apply(&self.shared, settings)
     }
 
     /// Graceful stop: the workers stop taking deliveries and this node's lane leases are given
     /// up, so another node resumes at once instead of after `webhooks.lease_ms`.
     pub async fn stop(&self) {
-        self.0.stopping.store(true, Ordering::Relaxed);
-        for lane in self.0.workers.lanes() {
-            if let Err(e) = self.0.queue.release(&lane).await {
+        self.shared.stopping.store(true, Ordering::Relaxed);
+        for lane in self.shared.workers.lanes() {
+            if let Err(e) = self.shared.queue.release(&lane).await {
                 tracing::warn!(error = %e, "could not give a webhook lane up");
             }
         }
-        self.0.arbiter.stop();
+        self.shared.arbiter.stop();
     }
 
     pub fn api_key(&self) -> &str {
-        &self.0.api_key
+        &self.shared.api_key
     }
 
     /// Up to `limit` dead letters, newest first.
     pub async fn dead_letters(&self, limit: usize) -> QueueResult<Vec<DeadLetter>> {
-        self.0.queue.dead_letters(limit).await
+        self.shared.queue.dead_letters(limit).await
     }
+}
+
+/// Re-reads the endpoints from the Store, and makes sure every lane of every endpoint (and
+/// every lane with queued work) has a worker on this node competing for its lease.
+async fn reload(shared: &Arc<Shared>) {
+    let settings = match shared.chat.store().app_settings().await {
+        Ok(s) => s.unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the webhook settings");
+            return;
+        }
+    };
+    apply(shared, &settings);
+    let mut lanes: Vec<Lane> = Vec::new();
+    for hook in shared.endpoints().iter() {
+        lanes.extend((0..shared.lanes).map(|lane| Lane { hook_id: hook.id.clone(), lane }));
+    }
+    if let Ok(known) = shared.queue.known_lanes().await {
+        lanes.extend(known);
+    }
+    for lane in lanes {
+        shared.workers.wake(shared, &lane);
+    }
+}
+
+fn apply(shared: &Shared, settings: &AppSettings) {
+    let endpoints = settings.endpoints();
+    shared.active.store(!endpoints.is_empty(), Ordering::Relaxed);
+    *shared.endpoints.write().expect("endpoints lock") = Arc::new(endpoints);
 }
 
 /// The settings the configuration asks for, if any.

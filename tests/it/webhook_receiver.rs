@@ -66,10 +66,14 @@ async fn record(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -
 }
 
 impl Receiver {
-    /// A receiver answering 200, listening now.
+    /// A receiver answering 200, listening now (on a port it keeps from the start).
     pub async fn start() -> Receiver {
-        let mut r = Receiver::reserve();
-        r.listen();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let url = format!("http://127.0.0.1:{port}/hook");
+        let mut r = Receiver { url, port, mode: Arc::new(AtomicU16::new(OK)), tx, rx, server: None };
+        r.listen_on(listener);
         r
     }
 
@@ -83,6 +87,10 @@ impl Receiver {
     /// Starts listening (on the reserved port).
     pub fn listen(&mut self) {
         let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("bind the reserved receiver port");
+        self.listen_on(listener);
+    }
+
+    fn listen_on(&mut self, listener: TcpListener) {
         let shared = web::Data::new(Shared { mode: self.mode.clone(), tx: self.tx.clone() });
         let server = HttpServer::new(move || App::new().app_data(shared.clone()).default_service(web::to(record)))
             .workers(1)
