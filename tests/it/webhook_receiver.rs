@@ -53,8 +53,10 @@ struct Shared {
 async fn record(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
     let headers = req.headers().iter().map(|(k, v)| (k.as_str().to_lowercase(), v.to_str().unwrap_or("").to_owned())).collect();
     let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    // the answer is decided before the test hears of the request (it may switch modes then)
+    let mode = shared.mode.load(Ordering::SeqCst);
     let _ = shared.tx.send(Received { headers, body: body.to_vec(), json, at: tokio::time::Instant::now() });
-    match shared.mode.load(Ordering::SeqCst) {
+    match mode {
         OK => HttpResponse::Ok().finish(),
         HANG => {
             // the endpoint does not answer (herald's attempt timeout is far shorter)
