@@ -13,6 +13,8 @@
 #   idle        19,000 idle connections: server memory per connection
 #   cluster     3 nodes + Redis: publishers on node 1, 1 x 1,000 fan-out, watchers on nodes 2 and 3
 #   cluster-channels  the same nodes: 100 channels x 10 watchers (1,000 connections) on nodes 2 and 3
+#   fanout-1k-webhook-hanging  fanout-1k with a Stream-format webhook endpoint that accepts
+#               connections and never answers: every event is tapped and queued, no delivery ends
 #
 # Reports go to bench-results/SCENARIO.json (ignored by git). Environment: HERALD_BIN (skip the
 # build and use this binary), BENCH_PORT (first node port, default 18480), BENCH_WORKERS
@@ -20,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-scenario="${1:?usage: scripts/bench.sh fanout-1k|fanout-5k|channels|users|idle|cluster|cluster-channels [herald bench flags...]}"
+scenario="${1:?usage: scripts/bench.sh fanout-1k|fanout-5k|channels|users|idle|cluster|cluster-channels|fanout-1k-webhook-hanging [herald bench flags...]}"
 shift
 port="${BENCH_PORT:-18480}"
 secret="bench-secret-$(date +%s)"
@@ -51,7 +53,7 @@ wait_ready() {
 }
 
 start_node() { # port [redis_url] [node_id]
-  HERALD_LISTEN="127.0.0.1:$1" HERALD_API_SECRET="$secret" HERALD_LOG=warn \
+  HERALD_WEBHOOKS__URL="${webhook_url:-}" HERALD_LISTEN="127.0.0.1:$1" HERALD_API_SECRET="$secret" HERALD_LOG=warn \
     HERALD_REDIS_URL="${2:-}" HERALD_NODE_ID="${3:-}" HERALD_WORKERS="${BENCH_WORKERS:-0}" \
     "$HERALD_BIN" serve >"$tmp/node-$1.log" 2>&1 &
   pids+=($!)
@@ -70,11 +72,24 @@ case "$scenario" in
     for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
     for i in 0 1 2; do start_node $((port + i)) "redis://127.0.0.1:$redis_port" "bench-node-$i"; done
     ;;
+  fanout-1k-webhook-hanging)
+    hang_port=$((port + 200))
+    python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4096)
+held = []
+while True:
+    held.append(s.accept()[0])  # accept, read nothing, never answer
+' "$hang_port" >"$tmp/hang.log" 2>&1 &
+    pids+=($!)
+    webhook_url="http://127.0.0.1:$hang_port/hook" start_node "$port"
+    ;;
   *) start_node "$port" ;;
 esac
 
 case "$scenario" in
-  fanout-1k) bench --url "$(url "$port")" --connections 1000 --channels 1 --watchers 1000 --publishers 1 --workers 2 --rate 1000 --duration 10 "$@" ;;
+  fanout-1k | fanout-1k-webhook-hanging) bench --url "$(url "$port")" --connections 1000 --channels 1 --watchers 1000 --publishers 1 --workers 2 --rate 1000 --duration 10 "$@" ;;
   fanout-5k) bench --url "$(url "$port")" --connections 5000 --channels 1 --watchers 5000 --publishers 1 --workers 2 --rate 20 --duration 10 "$@" ;;
   channels) bench --url "$(url "$port")" --connections 10000 --channels 1000 --watchers 10 --rate 7500 --duration 10 "$@" ;;
   users) bench --url "$(url "$port")" --target users --via rest --connections 10000 --rate 5000 --duration 10 "$@" ;;
