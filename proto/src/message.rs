@@ -109,6 +109,26 @@ impl MessageRecord {
     pub fn is_deleted(&self) -> bool {
         self.kind == TYPE_DELETED
     }
+
+    /// A new message of `kind` by `user_id`, created at `now`, with the text, attachments,
+    /// `silent` and custom data of `input`; no mentions and no reactions yet.
+    pub fn posted(id: String, cid: &str, kind: &str, user_id: &str, now: &str, input: MessageInput) -> MessageRecord {
+        MessageRecord {
+            id,
+            cid: cid.to_owned(),
+            kind: kind.to_owned(),
+            user_id: user_id.to_owned(),
+            text: input.text.unwrap_or_default(),
+            attachments: input.attachments.unwrap_or_default(),
+            mentioned_users: Vec::new(),
+            silent: input.silent.unwrap_or(false),
+            created_at: now.to_owned(),
+            updated_at: now.to_owned(),
+            deleted_at: None,
+            reactions: Vec::new(),
+            custom: input.custom,
+        }
+    }
 }
 
 /// The parts of a message a caller may set: from `{"message": {…}}`, an update, or `set`.

@@ -28,6 +28,18 @@ impl ReadState {
             unread_messages: 0,
         }
     }
+
+    /// The state of a member who read the channel at `at` (up to `message_id`, if named):
+    /// nothing unread.
+    pub fn read_at(cid: &str, user_id: &str, at: &str, message_id: Option<&str>) -> ReadState {
+        ReadState {
+            cid: cid.to_owned(),
+            user_id: user_id.to_owned(),
+            last_read: at.to_owned(),
+            last_read_message_id: message_id.map(str::to_owned),
+            unread_messages: 0,
+        }
+    }
 }
 
 /// A user's unread totals over their channels, as `me` and `notification.mark_read` carry them.

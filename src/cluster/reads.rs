@@ -74,13 +74,7 @@ impl ReadStore for RedisStore {
     }
 
     async fn mark_read(&self, cid: &str, user_id: &str, at: &str, message_id: Option<&str>) -> StoreResult<ReadState> {
-        let read = ReadState {
-            cid: cid.to_owned(),
-            user_id: user_id.to_owned(),
-            last_read: at.to_owned(),
-            last_read_message_id: message_id.map(str::to_owned),
-            unread_messages: 0,
-        };
+        let read = ReadState::read_at(cid, user_id, at, message_id);
         self.write_read(&read).await?;
         Ok(read)
     }

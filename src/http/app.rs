@@ -1,10 +1,10 @@
 //! `GET /app`, `PATCH /app` (webhook settings, server only) and herald's
 //! `GET /webhooks/dead_letters` (deliveries given up after their last attempt, server only).
 
-use super::extract::{json_body, query_map, reply, reply_with, Auth, Data};
+use super::extract::{json_body, query_map, reply, reply_with, Auth, Data, Reply};
 use crate::error::ApiError;
 use crate::webhooks::settings::{view, SettingsPatch};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest};
 use herald_actors::chat::{Caller, ChatError};
 use herald_proto::JsonMap;
 
@@ -16,13 +16,14 @@ fn server_only(caller: &Caller, what: &str) -> Result<(), ApiError> {
     }
 }
 
-pub async fn get(req: HttpRequest, state: Data, Auth(caller): Auth) -> Result<HttpResponse, ApiError> {
+pub async fn get(req: HttpRequest, state: Data, Auth(caller): Auth) -> Reply {
     server_only(&caller, "reading the app settings")?;
     let settings = state.chat.store().app_settings().await.map_err(ChatError::from)?.unwrap_or_default();
     Ok(reply_with(&req, "app", view(&settings, state.webhooks.api_key())))
 }
 
-pub async fn patch(req: HttpRequest, state: Data, Auth(caller): Auth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+/// The body is read only after the caller is known to be the server (a client's bad body is a 403).
+pub async fn patch(req: HttpRequest, state: Data, Auth(caller): Auth, body: web::Bytes) -> Reply {
     server_only(&caller, "changing the app settings")?;
     let body: JsonMap = json_body(&body)?;
     let patch = SettingsPatch::parse(&body)?;
@@ -32,7 +33,7 @@ pub async fn patch(req: HttpRequest, state: Data, Auth(caller): Auth, body: web:
     Ok(reply(&req, JsonMap::new()))
 }
 
-pub async fn dead_letters(req: HttpRequest, state: Data, Auth(caller): Auth) -> Result<HttpResponse, ApiError> {
+pub async fn dead_letters(req: HttpRequest, state: Data, Auth(caller): Auth) -> Reply {
     server_only(&caller, "listing webhook dead letters")?;
     let limit = query_map(&req).get("limit").and_then(|l| l.parse().ok()).unwrap_or(100usize).min(1000);
     let letters = state.webhooks.dead_letters(limit).await.map_err(|e| {

@@ -1,9 +1,8 @@
 //! Channel routes: query (get-or-create, distinct), query channels, update, partial update,
-//! delete (one, or many as a task), stop-watching.
+//! delete (one, or many as a task), stop-watching, and the task status a bulk call reports.
 
-use super::extract::{cid_of, connection_id, json_body, reply, reply_with, Auth, Data};
-use crate::error::ApiError;
-use actix_web::{web, HttpRequest, HttpResponse};
+use super::extract::{connection_id, reply, reply_with, Auth, Body, Cid, Data, Reply};
+use actix_web::{web, HttpRequest};
 use herald_proto::api::{
     DeleteChannelsRequest, PartialUpdateChannelRequest, QueryChannelRequest, QueryChannelsRequest, UpdateChannelRequest,
 };
@@ -15,9 +14,8 @@ pub async fn query(
     state: Data,
     Auth(caller): Auth,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let body: QueryChannelRequest = json_body(&body)?;
+    Body(body): Body<QueryChannelRequest>,
+) -> Reply {
     let conn = connection_id(&req);
     let out = state.chat.query_channel(&caller, &path.0, Some(&path.1), body, conn.as_deref()).await?;
     Ok(reply(&req, out))
@@ -28,41 +26,27 @@ pub async fn query_distinct(
     state: Data,
     Auth(caller): Auth,
     kind: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let body: QueryChannelRequest = json_body(&body)?;
+    Body(body): Body<QueryChannelRequest>,
+) -> Reply {
     let conn = connection_id(&req);
     let out = state.chat.query_channel(&caller, &kind, None, body, conn.as_deref()).await?;
     Ok(reply(&req, out))
 }
 
-pub async fn query_channels(req: HttpRequest, state: Data, Auth(caller): Auth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let body: QueryChannelsRequest = json_body(&body)?;
+pub async fn query_channels(req: HttpRequest, state: Data, Auth(caller): Auth, Body(body): Body<QueryChannelsRequest>) -> Reply {
     let conn = connection_id(&req);
     let channels = state.chat.query_channels(&caller, body, conn.as_deref()).await?;
     Ok(reply_with(&req, "channels", channels.into_iter().map(serde_json::Value::Object).collect::<Vec<_>>()))
 }
 
-pub async fn stop_watching(
-    req: HttpRequest,
-    state: Data,
-    Auth(caller): Auth,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn stop_watching(req: HttpRequest, state: Data, Auth(caller): Auth, Cid(cid): Cid) -> Reply {
     let conn = connection_id(&req);
-    state.chat.stop_watching(conn.as_deref(), caller.user_id(), &cid_of(&path)).await?;
+    state.chat.stop_watching(conn.as_deref(), caller.user_id(), &cid).await?;
     Ok(reply(&req, JsonMap::new()))
 }
 
-pub async fn update(
-    req: HttpRequest,
-    state: Data,
-    Auth(caller): Auth,
-    path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let body: UpdateChannelRequest = json_body(&body)?;
-    let out = state.chat.update_channel(&caller, &cid_of(&path), body).await?;
+pub async fn update(req: HttpRequest, state: Data, Auth(caller): Auth, Cid(cid): Cid, Body(body): Body<UpdateChannelRequest>) -> Reply {
+    let out = state.chat.update_channel(&caller, &cid, body).await?;
     Ok(reply(&req, out))
 }
 
@@ -70,28 +54,21 @@ pub async fn partial_update(
     req: HttpRequest,
     state: Data,
     Auth(caller): Auth,
-    path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let body: PartialUpdateChannelRequest = json_body(&body)?;
-    let out = state.chat.partial_update_channel(&caller, &cid_of(&path), body).await?;
+    Cid(cid): Cid,
+    Body(body): Body<PartialUpdateChannelRequest>,
+) -> Reply {
+    let out = state.chat.partial_update_channel(&caller, &cid, body).await?;
     Ok(reply(&req, out))
 }
 
-pub async fn delete(
-    req: HttpRequest,
-    state: Data,
-    Auth(caller): Auth,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete(req: HttpRequest, state: Data, Auth(caller): Auth, Cid(cid): Cid) -> Reply {
     // `hard_delete` is accepted and has no extra effect: the channel's messages always go with it.
-    let channel = state.chat.delete_channel(&caller, &cid_of(&path)).await?;
+    let channel = state.chat.delete_channel(&caller, &cid).await?;
     Ok(reply_with(&req, "channel", channel))
 }
 
 /// `POST /channels/delete`: deletes now and reports it as a completed task (the SDKs expect a `task_id`).
-pub async fn delete_many(req: HttpRequest, state: Data, Auth(caller): Auth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let body: DeleteChannelsRequest = json_body(&body)?;
+pub async fn delete_many(req: HttpRequest, state: Data, Auth(caller): Auth, Body(body): Body<DeleteChannelsRequest>) -> Reply {
     if !caller.is_server() {
         return Err(herald_actors::chat::ChatError::server_only("deleting channels in bulk").into());
     }
@@ -107,7 +84,7 @@ pub async fn delete_many(req: HttpRequest, state: Data, Auth(caller): Auth, body
     Ok(reply_with(&req, "task_id", task_id))
 }
 
-pub async fn task(req: HttpRequest, state: Data, Auth(_): Auth, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn task(req: HttpRequest, state: Data, Auth(_): Auth, id: web::Path<String>) -> Reply {
     let task = state
         .chat
         .task(&id)

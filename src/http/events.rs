@@ -1,19 +1,11 @@
 //! `POST /channels/{type}/{id}/event` and `POST /users/{id}/event`.
 
-use super::extract::{cid_of, json_body, reply_with, Auth, Data};
-use crate::error::ApiError;
-use actix_web::{web, HttpRequest, HttpResponse};
+use super::extract::{reply_with, Auth, Body, Cid, Data, Reply};
+use actix_web::{web, HttpRequest};
 use herald_proto::api::SendEventRequest;
 
-pub async fn channel_event(
-    req: HttpRequest,
-    state: Data,
-    Auth(caller): Auth,
-    path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let body: SendEventRequest = json_body(&body)?;
-    let event = state.chat.send_channel_event(&caller, &cid_of(&path), body.event).await?;
+pub async fn channel_event(req: HttpRequest, state: Data, Auth(caller): Auth, Cid(cid): Cid, Body(body): Body<SendEventRequest>) -> Reply {
+    let event = state.chat.send_channel_event(&caller, &cid, body.event).await?;
     Ok(reply_with(&req, "event", event))
 }
 
@@ -21,10 +13,9 @@ pub async fn user_event(
     req: HttpRequest,
     state: Data,
     Auth(caller): Auth,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let body: SendEventRequest = json_body(&body)?;
-    let event = state.chat.send_user_event(&caller, &path, body.event).await?;
+    id: web::Path<String>,
+    Body(body): Body<SendEventRequest>,
+) -> Reply {
+    let event = state.chat.send_user_event(&caller, &id, body.event).await?;
     Ok(reply_with(&req, "event", event))
 }

@@ -2,8 +2,7 @@
 //! and the export files `GET /exports/{task_id}/{secret}.json` (a capability URL: no token, see
 //! `herald_actors::chat::exports`).
 
-use super::extract::{json_body, reply_with, Auth, Data};
-use crate::error::ApiError;
+use super::extract::{reply_with, Auth, Body, Data, Reply};
 use actix_web::{web, HttpRequest, HttpResponse};
 use herald_actors::chat::ChatError;
 use herald_proto::JsonMap;
@@ -14,19 +13,17 @@ fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
-pub async fn export_channels(req: HttpRequest, state: Data, Auth(caller): Auth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let body: JsonMap = json_body(&body)?;
+pub async fn export_channels(req: HttpRequest, state: Data, Auth(caller): Auth, Body(body): Body<JsonMap>) -> Reply {
     let task_id = state.chat.export_channels(&caller, &body, &base_url(&req)).await?;
     Ok(reply_with(&req, "task_id", task_id))
 }
 
-pub async fn export_users(req: HttpRequest, state: Data, Auth(caller): Auth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let body: JsonMap = json_body(&body)?;
+pub async fn export_users(req: HttpRequest, state: Data, Auth(caller): Auth, Body(body): Body<JsonMap>) -> Reply {
     let task_id = state.chat.export_users(&caller, &body, &base_url(&req)).await?;
     Ok(reply_with(&req, "task_id", task_id))
 }
 
-pub async fn file(state: Data, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn file(state: Data, path: web::Path<(String, String)>) -> Reply {
     let (task, file) = path.into_inner();
     let not_found = || ChatError::not_found("no such export");
     let secret = file.strip_suffix(".json").ok_or_else(not_found)?;

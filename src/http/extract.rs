@@ -1,5 +1,6 @@
-//! Shared handler plumbing: the app state, the authenticated caller, query parameters, lenient
-//! JSON bodies and replies with `duration`.
+//! Shared handler plumbing: the app state, the extractors handlers take (the authenticated
+//! caller [`Auth`], a lenient JSON [`Body`], the channel [`Cid`] of `{type}/{id}` routes), query
+//! parameters and replies with `duration`.
 
 use super::timing::{duration_since, Started};
 use crate::auth::Authenticator;
@@ -7,11 +8,13 @@ use crate::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 use herald_actors::chat::{Caller, Chat};
 use herald_actors::metrics::Metrics;
 use herald_actors::session::SessionConfig;
 use herald_proto::JsonMap;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::future::{ready, Ready};
 use std::sync::atomic::AtomicBool;
@@ -95,9 +98,46 @@ pub fn connection_id(req: &HttpRequest) -> Option<String> {
     query_map(req).remove("connection_id").filter(|c| !c.is_empty())
 }
 
-/// `{type}/{id}` path parameters as a cid.
-pub fn cid_of(path: &(String, String)) -> String {
-    format!("{}:{}", path.0, path.1)
-}
+/// What a handler returns.
+pub type Reply = Result<HttpResponse, ApiError>;
 
 pub type Data = web::Data<AppState>;
+
+/// A JSON body parsed with [`json_body`] (empty or whitespace only is `{}`). The bytes come from
+/// actix's `web::Bytes` extractor, so the app's `PayloadConfig` limit applies and its errors
+/// (a body over the limit) are answered as before.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Body<T>, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move { Ok(Body(json_body(&bytes.await?)?)) })
+    }
+}
+
+/// The `{type}/{id}` path parameters as a cid (`type:id`), percent-decoded as `web::Path` does.
+pub struct Cid(pub String);
+
+#[derive(Deserialize)]
+struct CidParams {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+}
+
+impl FromRequest for Cid {
+    type Error = ApiError;
+    type Future = Ready<Result<Cid, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let params = req.match_info().load::<CidParams>();
+        ready(
+            params
+                .map(|p| Cid(format!("{}:{}", p.kind, p.id)))
+                .map_err(|e| ApiError::input(format!("this route names no channel ({{type}}/{{id}}): {e}"))),
+        )
+    }
+}

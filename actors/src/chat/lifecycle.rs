@@ -146,22 +146,8 @@ impl Chat {
             (None, Some(id)) => self.ensure_user(id).await?,
             (None, None) => return Err(ChatError::input("the truncate message needs message.user_id server-side")),
         };
-        let now = clock::now();
-        let record = MessageRecord {
-            id: input.id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-            cid: standing.loaded.channel.cid.clone(),
-            kind: TYPE_SYSTEM.into(),
-            user_id: author.id.clone(),
-            text: input.text.clone().unwrap_or_default(),
-            attachments: input.attachments.clone().unwrap_or_default(),
-            mentioned_users: Vec::new(),
-            silent: input.silent.unwrap_or(false),
-            created_at: now.clone(),
-            updated_at: now,
-            deleted_at: None,
-            reactions: Vec::new(),
-            custom: input.custom,
-        };
+        let id = input.id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let record = MessageRecord::posted(id, &standing.loaded.channel.cid, TYPE_SYSTEM, &author.id, &clock::now(), input);
         if !self.store().insert_message(&record, self.limits().max_channel_messages).await? {
             return Err(ChatError::input(format!("a message with ID {} already exists", record.id)));
         }

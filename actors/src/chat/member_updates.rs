@@ -11,7 +11,7 @@ use super::views::member_json;
 use super::{Caller, Chat, ChatError, ChatResult};
 use crate::clock;
 use herald_proto::api::MemberInput;
-use herald_proto::channel::{MemberRecord, ROLE_MEMBER};
+use herald_proto::channel::MemberRecord;
 use herald_proto::lifecycle::{PartialUpdateMemberRequest, MEMBER_MANAGED_FIELDS};
 use herald_proto::user::User;
 use herald_proto::JsonMap;
@@ -24,29 +24,7 @@ impl Chat {
         if inputs.is_empty() {
             return Ok(Vec::new());
         }
-        let cid = loaded.channel.cid.as_str();
-        let users = self.require_users(inputs.iter().map(|m| m.user_id.clone()).collect()).await?;
-        let now = clock::now();
-        let existing: std::collections::BTreeSet<String> = self.store().get_members(cid).await?.into_iter().map(|m| m.user_id).collect();
-        let records: Vec<MemberRecord> = inputs
-            .into_iter()
-            .filter(|m| !existing.contains(&m.user_id))
-            .map(|m| MemberRecord {
-                user_id: m.user_id,
-                channel_role: m.channel_role.unwrap_or_else(|| ROLE_MEMBER.to_owned()),
-                created_at: now.clone(),
-                updated_at: now.clone(),
-                banned: false,
-                shadow_banned: false,
-                notifications_muted: false,
-                invited: true,
-                invite_accepted_at: None,
-                invite_rejected_at: None,
-                custom: m.custom,
-            })
-            .collect();
-        let invited: Vec<MemberRecord> =
-            self.store().upsert_members(cid, records).await?.into_iter().filter(|(_, new)| *new).map(|(m, _)| m).collect();
+        let (users, invited) = self.insert_new_members(&loaded.channel.cid, inputs, true).await?;
         if invited.is_empty() {
             return Ok(invited);
         }

@@ -13,7 +13,7 @@ use herald_proto::channel::{ChannelRecord, MemberRecord, CHANNEL_MANAGED_FIELDS,
 use herald_proto::user::User;
 use herald_proto::JsonMap;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 impl Chat {
     /// `POST /channels/{type}/{id}`. Returns `{channel, members}`.
@@ -183,6 +183,27 @@ impl Chat {
     /// Adds the members that are not members yet (every user must exist); member.added and
     /// notification.added_to_channel for each. Returns the added ones.
     pub(crate) async fn add_members(&self, cid: &str, inputs: Vec<MemberInput>) -> ChatResult<Vec<MemberRecord>> {
+        let (users, added) = self.insert_new_members(cid, inputs, false).await?;
+        if added.is_empty() {
+            return Ok(added);
+        }
+        let loaded = self.load_channel(cid).await?;
+        let payload = self.channel_payload(&loaded).await?;
+        for m in &added {
+            let note = ("notification.added_to_channel", &payload);
+            self.announce_member(&loaded, m, users.get(&m.user_id), "member.added", Some(note)).await?;
+        }
+        Ok(added)
+    }
+
+    /// Stores a member for each input that is not a member of `cid` yet (every user must exist),
+    /// `invited` as given. Returns the users named and the members that are new.
+    pub(crate) async fn insert_new_members(
+        &self,
+        cid: &str,
+        inputs: Vec<MemberInput>,
+        invited: bool,
+    ) -> ChatResult<(HashMap<String, User>, Vec<MemberRecord>)> {
         let users = self.require_users(inputs.iter().map(|m| m.user_id.clone()).collect()).await?;
         let now = clock::now();
         let existing: BTreeSet<String> = self.store().get_members(cid).await?.into_iter().map(|m| m.user_id).collect();
@@ -197,24 +218,14 @@ impl Chat {
                 banned: false,
                 shadow_banned: false,
                 notifications_muted: false,
-                invited: false,
+                invited,
                 invite_accepted_at: None,
                 invite_rejected_at: None,
                 custom: m.custom,
             })
             .collect();
-        let added: Vec<MemberRecord> =
-            self.store().upsert_members(cid, records).await?.into_iter().filter(|(_, new)| *new).map(|(m, _)| m).collect();
-        if added.is_empty() {
-            return Ok(added);
-        }
-        let loaded = self.load_channel(cid).await?;
-        let payload = self.channel_payload(&loaded).await?;
-        for m in &added {
-            let note = ("notification.added_to_channel", &payload);
-            self.announce_member(&loaded, m, users.get(&m.user_id), "member.added", Some(note)).await?;
-        }
-        Ok(added)
+        let new = self.store().upsert_members(cid, records).await?.into_iter().filter(|(_, new)| *new).map(|(m, _)| m).collect();
+        Ok((users, new))
     }
 
     /// Publishes `kind` (member.*) to the watchers and, with `note` (type, channel payload), the

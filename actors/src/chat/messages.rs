@@ -80,7 +80,7 @@ impl Chat {
     /// `POST /channels/{type}/{id}/message`: stores the message and announces it. Returns the
     /// message as its author sees it.
     pub async fn send_message(&self, caller: &Caller, cid: &str, req: MessageRequest) -> ChatResult<Value> {
-        let input = MessageInput::parse(req.message().map_err(ChatError::input)?).map_err(ChatError::input)?;
+        let mut input = MessageInput::parse(req.message().map_err(ChatError::input)?).map_err(ChatError::input)?;
         let named = match caller {
             Caller::Server => {
                 Some(input.user_id.clone().ok_or_else(|| ChatError::input("server-side messages need message.user or message.user_id"))?)
@@ -105,22 +105,8 @@ impl Chat {
             Some(id) => return Err(ChatError::input(format!("message.id {id:?} must be 1 to 255 characters without spaces or '/'"))),
             None => uuid::Uuid::new_v4().to_string(),
         };
-        let now = clock::now();
-        let record = MessageRecord {
-            id,
-            cid: cid.to_owned(),
-            kind: TYPE_REGULAR.into(),
-            user_id: author.id.clone(),
-            text: input.text.unwrap_or_default(),
-            attachments: input.attachments.unwrap_or_default(),
-            mentioned_users: dedup(input.mentioned_users.unwrap_or_default()),
-            silent: input.silent.unwrap_or(false),
-            created_at: now.clone(),
-            updated_at: now,
-            deleted_at: None,
-            reactions: Vec::new(),
-            custom: input.custom,
-        };
+        let mentioned_users = dedup(input.mentioned_users.take().unwrap_or_default());
+        let record = MessageRecord { mentioned_users, ..MessageRecord::posted(id, cid, TYPE_REGULAR, &author.id, &clock::now(), input) };
         let users = self.users_for(&[&record]).await?;
         check_content(&standing.loaded.config, &record, &users)?;
         if !self.store().insert_message(&record, self.limits().max_channel_messages).await? {
