@@ -1,7 +1,7 @@
 //! `GET /app`, `PATCH /app` (webhook settings, server only) and herald's
 //! `GET /webhooks/dead_letters` (deliveries given up after their last attempt, server only).
 
-use super::extract::{json_body, query_map, reply, reply_with, Auth, Data, Reply};
+use super::extract::{json_body, query_map, reply, reply_with, Auth, Data, RawBody, Reply};
 use crate::error::ApiError;
 use crate::webhooks::settings::{view, SettingsPatch};
 use actix_web::{web, HttpRequest};
@@ -23,7 +23,7 @@ pub async fn get(req: HttpRequest, state: Data, Auth(caller): Auth) -> Reply {
 }
 
 /// The body is read only after the caller is known to be the server (a client's bad body is a 403).
-pub async fn patch(req: HttpRequest, state: Data, Auth(caller): Auth, body: web::Bytes) -> Reply {
+pub async fn patch(req: HttpRequest, state: Data, Auth(caller): Auth, RawBody(body): RawBody) -> Reply {
     server_only(&caller, "changing the app settings")?;
     let body: JsonMap = json_body(&body)?;
     let patch = SettingsPatch::parse(&body)?;

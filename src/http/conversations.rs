@@ -3,7 +3,7 @@
 //! (`_embedded`, absolute `_links`, `timestamp`), as the official `@vonage/server-sdk` reads
 //! them; errors are herald's Stream envelope (the status is what the SDK acts on).
 
-use super::extract::{json_body, query_map, Data};
+use super::extract::{json_body, query_map, Data, RawBody};
 use crate::error::ApiError;
 use crate::vonage_auth::VonageCaller;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -86,7 +86,7 @@ fn event_json(req: &HttpRequest, conversation: &str, mut event: Value) -> Value 
 }
 
 /// `POST /conversations`
-async fn create(req: HttpRequest, state: Data, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn create(req: HttpRequest, state: Data, RawBody(body): RawBody) -> Result<HttpResponse, ApiError> {
     caller(&req, &state)?;
     let data: JsonMap = json_body(&body)?;
     let conversation = state.chat.create_conversation(&data).await?;
@@ -101,7 +101,7 @@ async fn get(req: HttpRequest, state: Data, id: web::Path<String>) -> Result<Htt
 }
 
 /// `POST /conversations/{id}/members` with `{"user":{"id"|"name"},"state","channel"}`.
-async fn add_member(req: HttpRequest, state: Data, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn add_member(req: HttpRequest, state: Data, id: web::Path<String>, RawBody(body): RawBody) -> Result<HttpResponse, ApiError> {
     caller(&req, &state)?;
     let body: JsonMap = json_body(&body)?;
     let user = body.get("user").and_then(Value::as_object);
@@ -113,7 +113,7 @@ async fn add_member(req: HttpRequest, state: Data, id: web::Path<String>, body: 
 }
 
 /// `POST /conversations/{id}/events` with `{"type":"custom:…","from":"MEM-…","body":{…}}`.
-async fn create_event(req: HttpRequest, state: Data, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn create_event(req: HttpRequest, state: Data, id: web::Path<String>, RawBody(body): RawBody) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &state)?;
     let body: JsonMap = json_body(&body)?;
     let new = NewConversationEvent {

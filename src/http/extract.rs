@@ -103,18 +103,40 @@ pub type Reply = Result<HttpResponse, ApiError>;
 
 pub type Data = web::Data<AppState>;
 
-/// A JSON body parsed with [`json_body`] (empty or whitespace only is `{}`). The bytes come from
-/// actix's `web::Bytes` extractor, so the app's `PayloadConfig` limit applies and its errors
-/// (a body over the limit) are answered as before.
-pub struct Body<T>(pub T);
+/// The raw request body. The bytes come from actix's `web::Bytes` extractor, so the app's
+/// `PayloadConfig` limit (`limits.max_body_bytes`) applies; its refusals are answered in the
+/// Stream error envelope: 413 code 22 for a body over the limit, 400 code 4 for one that could
+/// not be read.
+pub struct RawBody(pub web::Bytes);
 
-impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
-    type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Body<T>, actix_web::Error>>;
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<RawBody, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move { Ok(Body(json_body(&bytes.await?)?)) })
+        Box::pin(async move { bytes.await.map(RawBody).map_err(|e| body_error(&e)) })
+    }
+}
+
+fn body_error(e: &actix_web::Error) -> ApiError {
+    if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(herald_proto::ErrorCode::PayloadTooBig, format!("the request body is larger than limits.max_body_bytes ({e})"))
+    } else {
+        ApiError::input(format!("could not read the request body: {e}"))
+    }
+}
+
+/// A JSON body ([`RawBody`]) parsed with [`json_body`] (empty or whitespace only is `{}`).
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Body<T>, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let raw = RawBody::from_request(req, payload);
+        Box::pin(async move { Ok(Body(json_body(&raw.await?.0)?)) })
     }
 }
 

@@ -92,3 +92,24 @@ async fn hi_and_health_endpoints() {
     assert_eq!(r.status, 200);
     node.stop().await;
 }
+
+#[actix_web::test]
+async fn bodies_over_the_limit_get_413_code_22_in_the_envelope() {
+    let node = spawn_node().await;
+    let alice = uid("alice");
+    node.upsert_users(&[&alice]).await;
+    let (id, cid) = node.messaging_room(&[&alice]).await;
+    let big = "x".repeat(300 * 1024); // limits.max_body_bytes is 256 KiB
+    let calls = [("POST", format!("/channels/messaging/{id}/message")), ("POST", "/users".to_owned()), ("PATCH", "/app".to_owned())];
+    for (method, path) in calls {
+        let r = node.server(method, &path, Some(json!({"message": {"text": big}, "user_id": alice}))).await;
+        assert_eq!((r.status, r.body["code"].as_i64()), (413, Some(22)), "{method} {path}: {}", r.body);
+        assert_eq!(r.content_type, "application/json", "{method} {path}");
+        assert!(r.body["message"].as_str().unwrap().contains("limits.max_body_bytes"), "{}", r.body);
+        assert_eq!(r.body["StatusCode"], 413, "{}", r.body);
+    }
+    // the node goes on serving
+    let m = node.post_text(&cid, &alice, "still here").await;
+    assert_eq!(m["text"], "still here");
+    node.stop().await;
+}
