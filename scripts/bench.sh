@@ -89,7 +89,12 @@ while True:
 esac
 
 case "$scenario" in
-  fanout-1k | fanout-1k-webhook-hanging) bench --url "$(url "$port")" --connections 1000 --channels 1 --watchers 1000 --publishers 1 --workers 2 --rate 1000 --duration 10 "$@" ;;
+  fanout-1k | fanout-1k-webhook-hanging)
+    bench --url "$(url "$port")" --connections 1000 --channels 1 --watchers 1000 --publishers 1 --workers 2 --rate 1000 --duration 10 "$@"
+    if [ "$scenario" = fanout-1k-webhook-hanging ]; then # show that the tap really took every event
+      curl -fsS "$(url "$port")/metrics" | grep -E '^herald_webhook_(jobs_queued|deliveries|attempts_failed|events_dropped)' >&2
+    fi
+    ;;
   fanout-5k) bench --url "$(url "$port")" --connections 5000 --channels 1 --watchers 5000 --publishers 1 --workers 2 --rate 20 --duration 10 "$@" ;;
   channels) bench --url "$(url "$port")" --connections 10000 --channels 1000 --watchers 10 --rate 7500 --duration 10 "$@" ;;
   users) bench --url "$(url "$port")" --target users --via rest --connections 10000 --rate 5000 --duration 10 "$@" ;;
