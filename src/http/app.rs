@@ -4,7 +4,7 @@
 use super::extract::{json_body, query_map, reply, reply_with, Auth, Data, RawBody, Reply};
 use crate::error::ApiError;
 use crate::webhooks::settings::{view, SettingsPatch};
-use actix_web::{web, HttpRequest};
+use actix_web::HttpRequest;
 use herald_actors::chat::{Caller, ChatError};
 use herald_proto::JsonMap;
 
