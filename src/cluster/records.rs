@@ -37,6 +37,16 @@ impl RecordStore for RedisStore {
         self.hget(&self.records_key(family), key).await
     }
 
+    async fn get_records(&self, family: &str, keys: &[String]) -> StoreResult<Vec<Option<Value>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut hmget = redis::cmd("HMGET");
+        hmget.arg(self.records_key(family)).arg(keys);
+        let raw: Vec<Option<String>> = self.run(|mut c| async move { hmget.query_async(&mut c).await }).await?;
+        raw.iter().map(|r| r.as_deref().map(decode).transpose()).collect()
+    }
+
     async fn update_record(&self, family: &str, key: &str, f: RecordUpdate<'_>) -> StoreResult<(Option<Value>, Option<Value>)> {
         self.swap_field(&self.records_key(family), key, f).await
     }

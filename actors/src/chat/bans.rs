@@ -123,13 +123,18 @@ impl Chat {
     /// 403 (code 17) when `user_id` is banned (globally or in `cid`) by an active, non-shadow ban.
     /// `action` names the refused call (`SendMessage`, `SendReaction`, `SendEvent`).
     pub(crate) async fn check_not_banned(&self, user_id: &str, cid: &str, action: &str) -> ChatResult<()> {
-        for (key, scope) in [(ban_key(user_id, None), "".to_owned()), (ban_key(user_id, Some(cid)), format!(" from channel {cid}"))] {
-            let Some(record) = self.store().get_record(BANS, &key).await? else { continue };
+        // the global ban and the channel's, read in one store call: this runs for every message,
+        // reaction and custom event
+        let keys = [ban_key(user_id, None), ban_key(user_id, Some(cid))];
+        let records = self.store().get_records(BANS, &keys).await?;
+        for (record, in_channel) in records.into_iter().zip([false, true]) {
+            let Some(record) = record else { continue };
             let Ok(ban) = serde_json::from_value::<Ban>(record) else { continue };
             if ban.shadow {
                 continue;
             }
             if ban.active() {
+                let scope = if in_channel { format!(" from channel {cid}") } else { String::new() };
                 return Err(ChatError::forbidden(format!("{action} failed with error: \"user '{user_id}' is banned{scope}\"")));
             }
             if ban.channel_cid.is_none() {

@@ -33,6 +33,12 @@ impl RecordStore for MemoryStore {
         Ok(self.records().lock().records.get(family).and_then(|f| f.get(key)).cloned())
     }
 
+    async fn get_records(&self, family: &str, keys: &[String]) -> StoreResult<Vec<Option<Value>>> {
+        let state = self.records().lock();
+        let found = state.records.get(family);
+        Ok(keys.iter().map(|k| found.and_then(|f| f.get(k)).cloned()).collect())
+    }
+
     async fn update_record(&self, family: &str, key: &str, f: RecordUpdate<'_>) -> StoreResult<(Option<Value>, Option<Value>)> {
         let mut state = self.records().lock();
         let records = state.records.entry(family.to_owned()).or_default();

@@ -16,6 +16,8 @@ pub type RecordUpdate<'a> = &'a (dyn Fn(Option<&Value>) -> Option<Value> + Send 
 #[async_trait]
 pub trait RecordStore: Send + Sync {
     async fn get_record(&self, family: &str, key: &str) -> StoreResult<Option<Value>>;
+    /// Several records of one family at once (one round trip), in the order of `keys`.
+    async fn get_records(&self, family: &str, keys: &[String]) -> StoreResult<Vec<Option<Value>>>;
     /// Atomically replaces a record with `f(current)`; returns it before and after.
     async fn update_record(&self, family: &str, key: &str, f: RecordUpdate<'_>) -> StoreResult<(Option<Value>, Option<Value>)>;
     /// Removes a record; returns it.
