@@ -79,6 +79,8 @@ counters! {
     webhook_attempts_failed,
     /// Webhooks: deliveries given up after their last attempt (listed in the dead letters).
     webhook_dead_letters,
+    /// Webhooks: dead letters queued again (`POST /webhooks/dead_letters/replay`).
+    webhook_dead_letters_replayed,
 }
 
 impl Metrics {

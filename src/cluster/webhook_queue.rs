@@ -28,6 +28,21 @@ const RELEASE: &str = r#"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0"#;
 
+/// Removes and returns the dead letters whose job id is among ARGV (all when ARGV is empty),
+/// newest first. KEYS[1] the dead-letter list.
+const TAKE_DEAD: &str = r#"
+local taken = {}
+local wanted = {}
+for _, id in ipairs(ARGV) do wanted[id] = true end
+for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local ok, letter = pcall(cjson.decode, raw)
+  if #ARGV == 0 or (ok and letter.job and wanted[letter.job.id]) then
+    redis.call('LREM', KEYS[1], 1, raw)
+    taken[#taken + 1] = raw
+  end
+end
+return taken"#;
+
 pub struct RedisQueue {
     store: Arc<RedisStore>,
     lease: Duration,
@@ -191,6 +206,13 @@ impl WebhookQueue for RedisQueue {
         cmd.arg(self.store.key("whdead", "")).arg(0).arg(limit.saturating_sub(1));
         let raw: Vec<String> = self.cmd(cmd).await?;
         Ok(raw.iter().filter_map(|r| serde_json::from_str(r).ok()).collect())
+    }
+
+    async fn take_dead_letters(&self, ids: &[String]) -> QueueResult<Vec<DeadLetter>> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(TAKE_DEAD).arg(1).arg(self.store.key("whdead", "")).arg(ids);
+        let raw: Vec<String> = self.cmd(cmd).await?;
+        Ok(raw.iter().rev().filter_map(|r| serde_json::from_str(r).ok()).collect())
     }
 
     async fn known_lanes(&self) -> QueueResult<Vec<Lane>> {

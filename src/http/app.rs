@@ -1,5 +1,6 @@
 //! `GET /app`, `PATCH /app` (webhook settings, server only) and herald's
-//! `GET /webhooks/dead_letters` (deliveries given up after their last attempt, server only).
+//! `GET /webhooks/dead_letters` (deliveries given up after their last attempt) and
+//! `POST /webhooks/dead_letters/replay` (queue them again), server only.
 
 use super::extract::{json_body, query_map, reply, reply_with, Auth, Data, RawBody, Reply};
 use crate::error::ApiError;
@@ -36,9 +37,25 @@ pub async fn patch(req: HttpRequest, state: Data, Auth(caller): Auth, RawBody(bo
 pub async fn dead_letters(req: HttpRequest, state: Data, Auth(caller): Auth) -> Reply {
     server_only(&caller, "listing webhook dead letters")?;
     let limit = query_map(&req).get("limit").and_then(|l| l.parse().ok()).unwrap_or(100usize).min(1000);
-    let letters = state.webhooks.dead_letters(limit).await.map_err(|e| {
-        tracing::error!(error = %e, "dead letters unavailable");
-        ApiError::new(herald_proto::ErrorCode::Unavailable, "the webhook queue is unavailable, try again")
-    })?;
+    let letters = state.webhooks.dead_letters(limit).await.map_err(queue_unavailable)?;
     Ok(reply_with(&req, "dead_letters", serde_json::to_value(letters).unwrap_or_default()))
+}
+
+/// `{"ids": [job ids]}` (missing or empty: every dead letter) → `{"replayed": [job ids]}`.
+pub async fn replay_dead_letters(req: HttpRequest, state: Data, Auth(caller): Auth, RawBody(body): RawBody) -> Reply {
+    server_only(&caller, "replaying webhook dead letters")?;
+    let body: ReplayRequest = json_body(&body)?;
+    let replayed = state.webhooks.replay_dead_letters(&body.ids.unwrap_or_default()).await.map_err(queue_unavailable)?;
+    Ok(reply_with(&req, "replayed", replayed))
+}
+
+#[derive(serde::Deserialize)]
+struct ReplayRequest {
+    #[serde(default)]
+    ids: Option<Vec<String>>,
+}
+
+fn queue_unavailable(e: crate::webhooks::queue::QueueError) -> ApiError {
+    tracing::error!(error = %e, "webhook queue unavailable");
+    ApiError::new(herald_proto::ErrorCode::Unavailable, "the webhook queue is unavailable, try again")
 }

@@ -48,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/app", web::get().to(app::get))
         .route("/app", web::patch().to(app::patch))
         .route("/webhooks/dead_letters", web::get().to(app::dead_letters))
+        .route("/webhooks/dead_letters/replay", web::post().to(app::replay_dead_letters))
         .route("/users/deactivate", web::post().to(user_lifecycle::deactivate_many))
         .route("/users/reactivate", web::post().to(user_lifecycle::reactivate_many))
         .route("/users/delete", web::post().to(user_lifecycle::delete_many))

@@ -91,6 +91,7 @@ async fn dispatch(shared: &Arc<Shared>, tapped: Tapped) {
             event_type: kind.clone(),
             body,
             queued_at: clock::now(),
+            lane,
         };
         let lane = Lane { hook_id: hook.id.clone(), lane };
         match shared.queue.push(&lane, &job).await {

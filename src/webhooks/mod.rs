@@ -154,6 +154,34 @@ impl Webhooks {
     pub async fn dead_letters(&self, limit: usize) -> QueueResult<Vec<DeadLetter>> {
         self.shared.queue.dead_letters(limit).await
     }
+
+    /// Queues the dead letters with these job ids (every one when `ids` is empty) again, oldest
+    /// first, each on its lane with its `X-Webhook-Id` and body unchanged (attempts start again
+    /// at 1). A letter whose endpoint still exists goes to that endpoint's current URL. Returns
+    /// the job ids queued.
+    pub async fn replay_dead_letters(&self, ids: &[String]) -> QueueResult<Vec<String>> {
+        let shared = &self.shared;
+        let letters = shared.queue.take_dead_letters(ids).await?;
+        let endpoints = shared.endpoints();
+        let mut replayed = Vec::with_capacity(letters.len());
+        for (i, DeadLetter { mut job, .. }) in letters.iter().cloned().enumerate() {
+            if let Some(hook) = endpoints.iter().find(|h| h.id == job.hook_id) {
+                job.url = hook.webhook_url.clone();
+            }
+            let lane = Lane { hook_id: job.hook_id.clone(), lane: job.lane };
+            if let Err(e) = shared.queue.push(&lane, &job).await {
+                // put back what was taken and not queued, so nothing is lost
+                for letter in &letters[i..] {
+                    let _ = shared.queue.dead_letter(letter).await;
+                }
+                return Err(e);
+            }
+            Metrics::incr(&shared.metrics.webhook_dead_letters_replayed);
+            shared.workers.wake(shared, &lane);
+            replayed.push(job.id);
+        }
+        Ok(replayed)
+    }
 }
 
 /// Re-reads the endpoints from the Store, and makes sure every lane of every endpoint (and

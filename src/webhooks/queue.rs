@@ -24,6 +24,10 @@ pub struct Job {
     pub event_type: String,
     pub body: String,
     pub queued_at: String,
+    /// The lane it was queued on (its channel's or user's), so a replayed dead letter takes
+    /// the same lane again.
+    #[serde(default)]
+    pub lane: u32,
 }
 
 /// A delivery that failed on its last attempt.
@@ -65,6 +69,9 @@ pub trait WebhookQueue: Send + Sync + 'static {
     async fn dead_letter(&self, letter: &DeadLetter) -> QueueResult<()>;
     /// Up to `limit` dead letters, newest first.
     async fn dead_letters(&self, limit: usize) -> QueueResult<Vec<DeadLetter>>;
+    /// Removes the dead letters whose job id is in `ids` (every one when `ids` is empty) and
+    /// returns them, oldest first. Atomic: two callers never take the same letter.
+    async fn take_dead_letters(&self, ids: &[String]) -> QueueResult<Vec<DeadLetter>>;
     /// Lanes that have entries (a node starting up finds work other nodes queued).
     async fn known_lanes(&self) -> QueueResult<Vec<Lane>>;
 }
@@ -120,6 +127,13 @@ impl WebhookQueue for MemoryQueue {
     }
     async fn dead_letters(&self, limit: usize) -> QueueResult<Vec<DeadLetter>> {
         Ok(self.dead.lock().expect("queue lock").iter().take(limit).cloned().collect())
+    }
+    async fn take_dead_letters(&self, ids: &[String]) -> QueueResult<Vec<DeadLetter>> {
+        let mut dead = self.dead.lock().expect("queue lock");
+        let (taken, kept): (VecDeque<DeadLetter>, VecDeque<DeadLetter>) =
+            dead.drain(..).partition(|l| ids.is_empty() || ids.contains(&l.job.id));
+        *dead = kept;
+        Ok(taken.into_iter().rev().collect())
     }
     async fn known_lanes(&self) -> QueueResult<Vec<Lane>> {
         Ok(self.lanes.lock().expect("queue lock").iter().filter(|(_, q)| !q.is_empty()).map(|(l, _)| l.clone()).collect())

@@ -308,6 +308,59 @@ async fn webhooks_failures_end_in_dead_letters() {
     node.stop().await;
 }
 
+/// Dead letters are queued again on demand (`POST /webhooks/dead_letters/replay`): by id or all,
+/// with their `X-Webhook-Id` and body, to the endpoint's current URL, and are gone from the list.
+#[actix_web::test]
+async fn dead_letters_are_replayed_by_id_or_all_to_the_current_url() {
+    let node = spawn_node_with(|c| {
+        fast_webhooks(c);
+        c.webhooks.retry_delays_ms = vec![];
+    })
+    .await;
+    let mut down = Receiver::start().await;
+    down.set_mode(400); // final at once: straight to the dead letters
+    set_hooks(&node, json!({"webhook_url": down.url, "webhook_events": ["message.new"]})).await;
+    let alice = uid("alice");
+    let (_, cid) = node.messaging_room(&[&alice]).await;
+    node.post_text(&cid, &alice, "first").await;
+    node.post_text(&cid, &alice, "second").await;
+    let first = down.wait_for("first", |v| v["message"]["text"] == "first").await;
+    let second = down.wait_for("second", |v| v["message"]["text"] == "second").await;
+    node.wait_metric("webhook_dead_letters_total", 2, WAIT).await;
+
+    // the endpoint moved: replays go to the current URL
+    let mut up = Receiver::start().await;
+    set_hooks(&node, json!({"webhook_url": up.url, "webhook_events": ["message.new"]})).await;
+    let r = node.as_user(&alice, "POST", "/webhooks/dead_letters/replay", Some(json!({}))).await;
+    assert_eq!((r.status, r.body["code"].as_i64()), (403, Some(17)), "{}", r.body);
+    let r = node.server("POST", "/webhooks/dead_letters/replay", Some(json!({"ids": ["no-such-id"]}))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["replayed"], json!([]));
+    let r = node.server("POST", "/webhooks/dead_letters/replay", Some(json!({"ids": "x"}))).await;
+    assert_eq!((r.status, r.body["code"].as_i64()), (400, Some(4)), "{}", r.body);
+
+    let r = node.server("POST", "/webhooks/dead_letters/replay", Some(json!({"ids": [first.id()]}))).await;
+    assert_eq!(r.body["replayed"], json!([first.id()]), "{}", r.body);
+    let again = up.wait_for("first, replayed", |v| v["message"]["text"] == "first").await;
+    assert_eq!((again.id(), again.attempt()), (first.id(), 1));
+    assert_eq!(again.body, first.body, "the body is the one rendered when the event happened");
+    let r = node.server("GET", "/webhooks/dead_letters", None).await;
+    let left: Vec<&str> = r.body["dead_letters"].as_array().unwrap().iter().map(|l| l["job"]["id"].as_str().unwrap()).collect();
+    assert_eq!(left, vec![second.id().as_str()], "only the replayed letter left the list");
+
+    // no ids: every dead letter
+    let r = node.server("POST", "/webhooks/dead_letters/replay", None).await;
+    assert_eq!(r.body["replayed"], json!([second.id()]), "{}", r.body);
+    let again = up.wait_for("second, replayed", |v| v["message"]["text"] == "second").await;
+    assert_eq!(again.id(), second.id());
+    let r = node.server("GET", "/webhooks/dead_letters", None).await;
+    assert_eq!(r.body["dead_letters"], json!([]), "{}", r.body);
+    assert_eq!(node.metric("webhook_dead_letters_replayed_total").await, 2);
+    down.stop().await;
+    up.stop().await;
+    node.stop().await;
+}
+
 /// One logical event published to several topics (here `notification.channel_deleted`, sent to
 /// each member in turn) is delivered once, not once per recipient.
 #[actix_web::test]
