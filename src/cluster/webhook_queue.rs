@@ -66,6 +66,10 @@ impl RedisQueue {
         self.store.run(|mut c| async move { cmd.query_async(&mut c).await }).await.map_err(|e| QueueError(e.to_string()))
     }
 
+    async fn pipe(&self, pipe: redis::Pipeline) -> QueueResult<()> {
+        self.store.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await.map_err(|e| QueueError(e.to_string()))
+    }
+
     async fn ensure_group(&self, stream: &str) -> QueueResult<()> {
         let mut cmd = redis::cmd("XGROUP");
         cmd.arg("CREATE").arg(stream).arg(GROUP).arg("0").arg("MKSTREAM");
@@ -121,14 +125,12 @@ fn encode<T: serde::Serialize>(v: &T) -> QueueResult<String> {
 
 #[async_trait]
 impl WebhookQueue for RedisQueue {
+    /// XADD and SADD in one round trip.
     async fn push(&self, lane: &Lane, job: &Job) -> QueueResult<()> {
-        let mut xadd = redis::cmd("XADD");
-        xadd.arg(self.stream(lane)).arg("*").arg("job").arg(encode(job)?);
-        let _: Value = self.cmd(xadd).await?;
-        let mut sadd = redis::cmd("SADD");
-        sadd.arg(self.store.key("whlanes", "")).arg(format!("{}|{}", lane.lane, lane.hook_id));
-        let _: Value = self.cmd(sadd).await?;
-        Ok(())
+        let mut pipe = redis::pipe();
+        pipe.cmd("XADD").arg(self.stream(lane)).arg("*").arg("job").arg(encode(job)?).ignore();
+        pipe.cmd("SADD").arg(self.store.key("whlanes", "")).arg(format!("{}|{}", lane.lane, lane.hook_id)).ignore();
+        self.pipe(pipe).await
     }
 
     async fn hold(&self, lane: &Lane) -> QueueResult<bool> {
@@ -179,15 +181,13 @@ impl WebhookQueue for RedisQueue {
         Ok(None)
     }
 
+    /// XACK and XDEL in one round trip.
     async fn ack(&self, lane: &Lane, entry: &str) -> QueueResult<()> {
         let stream = self.stream(lane);
-        let mut xack = redis::cmd("XACK");
-        xack.arg(&stream).arg(GROUP).arg(entry);
-        let _: Value = self.cmd(xack).await?;
-        let mut xdel = redis::cmd("XDEL");
-        xdel.arg(&stream).arg(entry);
-        let _: Value = self.cmd(xdel).await?;
-        Ok(())
+        let mut pipe = redis::pipe();
+        pipe.cmd("XACK").arg(&stream).arg(GROUP).arg(entry).ignore();
+        pipe.cmd("XDEL").arg(&stream).arg(entry).ignore();
+        self.pipe(pipe).await
     }
 
     async fn dead_letter(&self, letter: &DeadLetter) -> QueueResult<()> {

@@ -2,6 +2,8 @@
 //! picks the endpoints that want it, renders each format's body once (reading the Store for
 //! members, channel and last message), and appends a job per endpoint to the lane of the
 //! event's channel (or target user), so one channel's events stay in order per endpoint.
+//! Up to [`RENDERING`] events are rendered at once (their Store reads overlap); their jobs are
+//! still appended one event after the other, in the order the events were tapped.
 
 use super::catalogue::wants;
 use super::context::EventContext;
@@ -16,10 +18,22 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
+/// Events rendered at the same time.
+const RENDERING: usize = 32;
+
 pub async fn run(shared: Arc<Shared>, mut rx: mpsc::Receiver<Tapped>) {
-    while let Some(tapped) = rx.recv().await {
-        dispatch(&shared, tapped).await;
+    use futures_util::stream::{self, StreamExt};
+    let tapped = stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let mut rendered = tapped.map(|t| render(&shared, t)).buffered(RENDERING);
+    while let Some(jobs) = rendered.next().await {
+        enqueue(&shared, jobs).await;
     }
+}
+
+/// An event's deliveries, ready to queue.
+struct Rendered {
+    kind: String,
+    jobs: Vec<Job>,
 }
 
 /// The lane of a partition key (stable across nodes and restarts: FNV-1a).
@@ -42,13 +56,13 @@ impl Hasher for Fnv {
     }
 }
 
-async fn dispatch(shared: &Arc<Shared>, tapped: Tapped) {
+async fn render(shared: &Arc<Shared>, tapped: Tapped) -> Option<Rendered> {
     let event = &tapped.event;
     let kind = event.get("type").and_then(Value::as_str).unwrap_or("").to_owned();
     let tp_name = talkplus::event_name(&kind, event);
     let hooks: Vec<EventHook> = shared.endpoints().iter().filter(|h| wants(h, &kind, tp_name)).cloned().collect();
     if hooks.is_empty() {
-        return;
+        return None;
     }
     let store = shared.chat.store();
     let cid = event.get("cid").and_then(Value::as_str);
@@ -77,13 +91,14 @@ async fn dispatch(shared: &Arc<Shared>, tapped: Tapped) {
         .or_else(|| event.get("user").and_then(|u| u.get("id")).and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_default();
     let lane = lane_of(&partition, shared.lanes);
+    let mut jobs = Vec::with_capacity(hooks.len());
     for hook in hooks {
         let body = match hook.format {
             HookFormat::Stream => stream_body.clone(),
             HookFormat::Talkplus => talkplus_body.clone(),
         };
         let Some(body) = body else { continue };
-        let job = Job {
+        jobs.push(Job {
             id: uuid::Uuid::new_v4().to_string(),
             hook_id: hook.id.clone(),
             url: hook.webhook_url.clone(),
@@ -92,8 +107,16 @@ async fn dispatch(shared: &Arc<Shared>, tapped: Tapped) {
             body,
             queued_at: clock::now(),
             lane,
-        };
-        let lane = Lane { hook_id: hook.id.clone(), lane };
+        });
+    }
+    Some(Rendered { kind, jobs })
+}
+
+/// Appends an event's jobs to their lanes (one event after the other: per-lane order).
+async fn enqueue(shared: &Arc<Shared>, rendered: Option<Rendered>) {
+    let Some(Rendered { kind, jobs }) = rendered else { return };
+    for job in jobs {
+        let lane = Lane { hook_id: job.hook_id.clone(), lane: job.lane };
         match shared.queue.push(&lane, &job).await {
             Ok(()) => {
                 Metrics::incr(&shared.metrics.webhook_jobs_queued);
@@ -101,7 +124,7 @@ async fn dispatch(shared: &Arc<Shared>, tapped: Tapped) {
             }
             Err(e) => {
                 Metrics::incr(&shared.metrics.webhook_enqueue_failures);
-                tracing::error!(error = %e, hook = %hook.id, event = %kind, "webhook delivery could not be queued");
+                tracing::error!(error = %e, hook = %job.hook_id, event = %kind, "webhook delivery could not be queued");
             }
         }
     }
