@@ -111,6 +111,7 @@ pub fn message_json(m: &MessageRecord, users: &UserIndex, viewer: Option<&str>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use herald_proto::message::MessageInput;
 
     fn reaction(user: &str, kind: &str, score: u32, at: &str) -> ReactionRecord {
         ReactionRecord {
@@ -125,21 +126,11 @@ mod tests {
 
     #[test]
     fn reaction_fields_are_derived_from_the_reactions() {
-        let m = MessageRecord {
-            id: "m".into(),
-            cid: "messaging:c".into(),
-            kind: "regular".into(),
-            user_id: "alice".into(),
-            text: "hi".into(),
-            attachments: Vec::new(),
-            mentioned_users: vec!["bob".into()],
-            silent: false,
-            created_at: "t0".into(),
-            updated_at: "t0".into(),
-            deleted_at: None,
-            reactions: vec![reaction("bob", "like", 1, "t1"), reaction("carol", "like", 2, "t2"), reaction("bob", "love", 1, "t3")],
-            custom: [("color".to_string(), Value::from("red"))].into_iter().collect(),
-        };
+        let custom = [("color".to_string(), Value::from("red"))].into_iter().collect();
+        let input = MessageInput { text: Some("hi".into()), custom, ..Default::default() };
+        let mut m = MessageRecord::posted("m".into(), "messaging:c", "regular", "alice", "t0", input);
+        m.mentioned_users = vec!["bob".into()];
+        m.reactions = vec![reaction("bob", "like", 1, "t1"), reaction("carol", "like", 2, "t2"), reaction("bob", "love", 1, "t3")];
         let as_bob = message_json(&m, &UserIndex::new(), Some("bob"));
         assert_eq!(as_bob["reaction_counts"], json!({"like": 2, "love": 1}));
         assert_eq!(as_bob["reaction_scores"], json!({"like": 3, "love": 1}));

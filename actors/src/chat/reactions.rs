@@ -171,6 +171,7 @@ impl Chat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use herald_proto::message::MessageInput;
 
     fn reaction(user: &str, kind: &str, at: &str) -> ReactionRecord {
         ReactionRecord {
@@ -184,21 +185,8 @@ mod tests {
     }
 
     fn message(reactions: Vec<ReactionRecord>) -> MessageRecord {
-        MessageRecord {
-            id: "m".into(),
-            cid: "messaging:c".into(),
-            kind: "regular".into(),
-            user_id: "alice".into(),
-            text: "hi".into(),
-            attachments: Vec::new(),
-            mentioned_users: Vec::new(),
-            silent: false,
-            created_at: "t0".into(),
-            updated_at: "t0".into(),
-            deleted_at: None,
-            reactions,
-            custom: Default::default(),
-        }
+        let input = MessageInput { text: Some("hi".into()), ..Default::default() };
+        MessageRecord { reactions, ..MessageRecord::posted("m".into(), "messaging:c", "regular", "alice", "t0", input) }
     }
 
     fn kinds(m: &MessageRecord) -> Vec<(String, String)> {
